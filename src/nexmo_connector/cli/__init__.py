@@ -1,0 +1,1 @@
+"""The ``nexmo-connector`` command line."""

@@ -1,0 +1,67 @@
+"""Phone numbers on the wire: E.164 digits without ``+``, checked with phonenumbers."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+import pycountry
+
+_DIGITS = re.compile(r"\d{7,15}")
+
+
+class InvalidNumber(ValueError):
+    """The value is not a possible E.164 number."""
+
+
+@lru_cache(maxsize=65536)
+def _parse(digits: str) -> phonenumbers.PhoneNumber:
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber("not an international number") from exc
+    if phonenumbers.region_code_for_country_code(number.country_code) == "ZZ":
+        raise InvalidNumber("unknown country calling code")
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidNumber("impossible length for its country")
+    return number
+
+
+def normalize_msisdn(value: str) -> str:
+    """E.164 digits of ``value`` (``+``, ``00``, spaces, dots and dashes removed).
+
+    Raises ``InvalidNumber`` naming the reason when it is not a possible number.
+    """
+    digits = re.sub(r"[\s().-]", "", value)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    check_msisdn(digits)
+    return digits
+
+
+def check_msisdn(digits: str) -> None:
+    """Accept exactly the wire form: 7–15 digits, a possible number (see the reference)."""
+    if not _DIGITS.fullmatch(digits):
+        raise InvalidNumber("must be 7 to 15 digits in E.164 format")
+    _parse(digits)
+
+
+@lru_cache(maxsize=65536)
+def region_of(digits: str) -> str:
+    """ISO 3166-1 alpha-2 region of a possible number (``ZZ`` when unknown)."""
+    number = _parse(digits)
+    region = phonenumbers.region_code_for_number(number)
+    if region in (None, "ZZ", "001"):
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return region or "ZZ"
+
+
+def check_country(code: str) -> str:
+    """The upper-case ISO 3166-1 alpha-2 code, or ``ValueError`` when unknown."""
+    upper = code.strip().upper()
+    if len(upper) != 2 or pycountry.countries.get(alpha_2=upper) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+    return upper

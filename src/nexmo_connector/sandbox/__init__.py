@@ -1,0 +1,7 @@
+"""A Nexmo-compatible API server for offline development, tests and demos."""
+
+from nexmo_connector.sandbox.app import create_app
+from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.sandbox.server import SandboxServer, serve
+
+__all__ = ["SandboxConfig", "SandboxServer", "create_app", "serve"]

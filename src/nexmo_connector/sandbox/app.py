@@ -1,0 +1,132 @@
+"""The sandbox ASGI application: the Nexmo APIs on one port, plus ``/_sandbox/``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from nexmo_connector.sandbox import applications_v1, applications_v2, numbers_api, sms_api, tts_api
+from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.faults import FaultMiddleware
+from nexmo_connector.sandbox.inspection import router as inspection_router
+from nexmo_connector.sandbox.wire import api_of, error_response, json_response
+
+log = logging.getLogger("nexmo_connector.sandbox")
+
+DESCRIPTION = """A Nexmo-compatible API server for offline development and tests.
+
+The Nexmo paths (`/sms/json`, `/tts/json`, `/account/numbers`, `/number/search`,
+`/v1/applications`, `/v2/applications`) behave like Nexmo on the wire. `/_sandbox/`
+is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset.
+"""
+
+
+def create_app(config: SandboxConfig | None = None) -> ASGIApp:
+    """The sandbox as an ASGI app (faults middleware outermost, as the network would be)."""
+    sandbox = Sandbox.create(config or SandboxConfig())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await sandbox.webhooks.start()
+        try:
+            yield
+        finally:
+            await sandbox.webhooks.stop()
+            sandbox.state.close()
+
+    app = FastAPI(title="Nexmo sandbox", description=DESCRIPTION, version="1", lifespan=lifespan)
+    app.state.sandbox = sandbox
+    wire = ["Nexmo APIs"]
+    app.add_api_route(
+        "/sms/json", sms_api.send_sms, methods=["GET", "POST"], tags=wire, summary="Send an SMS"
+    )
+    app.add_api_route(
+        "/tts/json",
+        tts_api.send_tts,
+        methods=["GET", "POST"],
+        tags=wire,
+        summary="Send a speech call",
+    )
+    app.add_api_route(
+        "/account/numbers",
+        numbers_api.owned_numbers,
+        methods=["GET"],
+        tags=wire,
+        summary="List owned numbers",
+    )
+    app.add_api_route(
+        "/number/search",
+        numbers_api.search_numbers,
+        methods=["GET"],
+        tags=wire,
+        summary="Search numbers for sale",
+    )
+    for prefix, module in (
+        ("/v1/applications", applications_v1),
+        ("/v2/applications", applications_v2),
+    ):
+        one = prefix + "/{application_id}"
+        app.add_api_route(
+            prefix,
+            module.list_applications,
+            methods=["GET"],
+            tags=wire,
+            summary="List applications",
+        )
+        app.add_api_route(
+            prefix,
+            module.create_application,
+            methods=["POST"],
+            tags=wire,
+            summary="Create an application",
+        )
+        app.add_api_route(
+            one, module.get_application, methods=["GET"], tags=wire, summary="Get an application"
+        )
+        app.add_api_route(
+            one,
+            module.update_application,
+            methods=["PUT"],
+            tags=wire,
+            summary="Update an application",
+        )
+        app.add_api_route(
+            one,
+            module.delete_application,
+            methods=["DELETE"],
+            tags=wire,
+            summary="Delete an application",
+        )
+    app.include_router(inspection_router)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        api = api_of(request.url.path)
+        if api is None:
+            return json_response({"detail": exc.detail}, exc.status_code)
+        text = "Not Found" if exc.status_code == 404 else str(exc.detail)
+        return error_response(api, exc.status_code, text, code=3)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"name": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        return json_response({"detail": "invalid request", "invalid_parameters": problems}, 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(api_of(request.url.path), 500, "Internal Error", code=5)
+
+    return FaultMiddleware(app, sandbox)

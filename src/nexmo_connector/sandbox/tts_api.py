@@ -1,0 +1,213 @@
+"""``/tts/json``: the legacy text-to-speech call, simulated with compressed call time."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
+from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
+from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.pricing import call_rate, network_for
+from nexmo_connector.sandbox.records import Call
+from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
+from nexmo_connector.sandbox.webhooks import new_webhook
+from nexmo_connector.sandbox.wire import (
+    BadRequest,
+    Params,
+    is_http_url,
+    json_response,
+    read_params,
+    retry_after,
+)
+
+MAX_TTS_TEXT = 1500
+RING_SECONDS = 4
+WORDS_PER_SECOND = 2.5
+DEFAULT_MACHINE_TIMEOUT = 10_000
+_LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+class CallRejected(Exception):
+    def __init__(self, status: int, text: str, http_status: int = 200) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+        self.http_status = http_status
+
+
+def _choice(params: Params, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = params.get(name, "")
+    if value == "":
+        return None
+    if value.lower() not in allowed:
+        raise CallRejected(3, f"Invalid {name} param")
+    return value.lower()
+
+
+def validate(params: Params) -> Params:
+    """The call's settings with defaults filled in, or ``CallRejected``."""
+    to = params.get("to", "")
+    text = params.get("text", "")
+    if not to:
+        raise CallRejected(2, "Missing to param")
+    if not text:
+        raise CallRejected(2, "Missing text param")
+    try:
+        check_msisdn(to)
+    except InvalidNumber:
+        raise CallRejected(3, "Invalid to param") from None
+    if len(text) > MAX_TTS_TEXT:
+        raise CallRejected(3, "Invalid text param")
+    sender = params.get("from", "")
+    if sender and not sender.isdigit():
+        raise CallRejected(3, "Invalid from param")
+    lg = params.get("lg", "") or "en-us"
+    if not _LANGUAGE.fullmatch(lg):
+        raise CallRejected(3, "Invalid lg param")
+    settings = {
+        "to": to,
+        "text": text,
+        "lg": lg,
+        "voice": _choice(params, "voice", ("female", "male")) or "female",
+        "repeat": str(_bounded(params, "repeat", 1, 10, 1, reset=False)),
+        "machine_timeout": str(
+            _bounded(params, "machine_timeout", 400, 10_000, DEFAULT_MACHINE_TIMEOUT, reset=True)
+        ),
+        "callback_method": (_choice(params, "callback_method", ("get", "post")) or "get").upper(),
+    }
+    detection = _choice(params, "machine_detection", ("true", "hangup"))
+    if detection:
+        settings["machine_detection"] = detection
+    callback = params.get("callback", "")
+    if callback:
+        if not is_http_url(callback):
+            raise CallRejected(3, "Invalid callback param")
+        settings["callback"] = callback
+    if sender:
+        settings["from"] = sender
+    return settings
+
+
+def _bounded(params: Params, name: str, low: int, high: int, default: int, *, reset: bool) -> int:
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise CallRejected(3, f"Invalid {name} param") from None
+    if low <= value <= high:
+        return value
+    if reset:
+        return default
+    raise CallRejected(3, f"Invalid {name} param")
+
+
+def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:
+    """``(status, seconds talked)`` of the simulated call."""
+    words = len(_TAGS.sub(" ", settings["text"]).split())
+    talk = max(1, math.ceil(words / WORDS_PER_SECOND)) * int(settings["repeat"])
+    if scenario.call_status in ("failed", "blocked"):
+        return scenario.call_status, 0
+    if scenario.call_status == "machine":
+        detection = settings.get("machine_detection")
+        if detection == "hangup":
+            return "machine", 0
+        return ("machine" if detection else "ok"), talk
+    return "ok", talk
+
+
+def _stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y/%m/%d %H:%M:%S")
+
+
+def place_call(sandbox: Sandbox, params: Params) -> tuple[dict[str, str], Scenario]:
+    try:
+        account = authenticate(sandbox.state, params)
+    except AuthFailure as failure:
+        raise CallRejected(failure.code, failure.text) from None
+    if sandbox.rate_limits.retry_after("tts", account.api_key) is not None:
+        raise CallRejected(1, "Throttled", http_status=429)
+    settings = validate(params)
+    to = settings["to"]
+    if account.balance <= 0:
+        raise CallRejected(9, "Partner quota exceeded")
+    scenario = scenario_for(to)
+    status, seconds = _outcome(settings, scenario)
+    country = region_of(to)
+    rate = call_rate(country)
+    price = (rate * seconds / 60).quantize(Decimal("0.00000001"))
+    account.balance -= price
+    sandbox.state.save_account(account)
+    now = time.time()
+    scale = sandbox.config.call_time_scale
+    answered = now + (0 if status in ("failed", "blocked") else RING_SECONDS * scale)
+    ends = answered + seconds * scale
+    call = Call(
+        call_id=secrets.token_hex(16),
+        api_key=account.api_key,
+        to=to,
+        from_=settings.get("from"),
+        text=settings["text"],
+        params=strip_credentials(params) | settings,
+        outcome=status,
+        duration=seconds,
+        rate=rate,
+        price=price,
+        network=network_for(to, country),
+        ends_at=ends,
+    )
+    if "callback" in settings:
+        payload = {
+            "call_id": call.call_id,
+            "to": to,
+            "status": status,
+            "call_direction": "out",
+            "call_price": f"{price:.8f}",
+            "call_rate": f"{rate:.8f}",
+            "call_duration": str(seconds),
+            "call_request": _stamp(now),
+            "call_start": _stamp(answered),
+            "call_end": _stamp(ends),
+            "network_code": call.network,
+        }
+        method = settings["callback_method"]
+        encoding = "query" if method == "GET" else "form"
+        call.callbacks.append(
+            new_webhook("call", call.call_id, settings["callback"], method, encoding, payload, ends)
+        )
+    sandbox.state.add_call(call)
+    for webhook in call.callbacks:
+        sandbox.webhooks.schedule(webhook)
+    body = {"call_id": call.call_id, "to": to, "status": "0", "error_text": "Success"}
+    return body, scenario
+
+
+async def send_tts(request: Request) -> Response:
+    """``POST|GET /tts/json``."""
+    sandbox: Sandbox = request.app.state.sandbox
+    try:
+        params = await read_params(request, sandbox.config.max_body_bytes)
+        body, scenario = place_call(sandbox, params)
+    except BadRequest as bad:
+        return json_response({"status": "3", "error_text": f"Invalid parameters: {bad.reason}"})
+    except CallRejected as rejected:
+        headers = retry_after(1) if rejected.http_status == 429 else None
+        return json_response(
+            {"status": str(rejected.status), "error_text": rejected.text},
+            rejected.http_status,
+            headers,
+        )
+    if scenario.slow:
+        await asyncio.sleep(sandbox.config.slow_seconds)
+    return json_response(body)
