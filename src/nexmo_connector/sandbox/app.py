@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -30,6 +30,65 @@ is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset
 """
 
 
+def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]]:
+    """``(path, method, endpoint, operationId, summary)`` of every Nexmo route."""
+    routes = [
+        ("/sms/json", "POST", sms_api.send_sms, "SendSms", "Send an SMS"),
+        ("/sms/json", "GET", sms_api.send_sms, "SendSmsByGet", "Send an SMS (GET)"),
+        ("/tts/json", "POST", tts_api.send_tts, "SendTts", "Send a speech call"),
+        ("/tts/json", "GET", tts_api.send_tts, "SendTtsByGet", "Send a speech call (GET)"),
+        (
+            "/account/numbers",
+            "GET",
+            numbers_api.owned_numbers,
+            "ListOwnedNumbers",
+            "List owned numbers",
+        ),
+        (
+            "/number/search",
+            "GET",
+            numbers_api.search_numbers,
+            "ListInboundNumbers",
+            "Search numbers",
+        ),
+    ]
+    for version, module in (("v1", applications_v1), ("v2", applications_v2)):
+        many, one = f"/{version}/applications", f"/{version}/applications/{{application_id}}"
+        suffix = "" if version == "v1" else "V2"
+        routes += [
+            (
+                many,
+                "GET",
+                module.list_applications,
+                "ListApplications" + suffix,
+                "List applications",
+            ),
+            (
+                many,
+                "POST",
+                module.create_application,
+                "CreateApplication" + suffix,
+                "Create an application",
+            ),
+            (one, "GET", module.get_application, "GetApplication" + suffix, "Get an application"),
+            (
+                one,
+                "PUT",
+                module.update_application,
+                "UpdateApplication" + suffix,
+                "Update an application",
+            ),
+            (
+                one,
+                "DELETE",
+                module.delete_application,
+                "DeleteApplication" + suffix,
+                "Delete an application",
+            ),
+        ]
+    return routes
+
+
 def create_app(config: SandboxConfig | None = None) -> ASGIApp:
     """The sandbox as an ASGI app (faults middleware outermost, as the network would be)."""
     sandbox = Sandbox.create(config or SandboxConfig())
@@ -45,66 +104,14 @@ def create_app(config: SandboxConfig | None = None) -> ASGIApp:
 
     app = FastAPI(title="Nexmo sandbox", description=DESCRIPTION, version="1", lifespan=lifespan)
     app.state.sandbox = sandbox
-    wire = ["Nexmo APIs"]
-    app.add_api_route(
-        "/sms/json", sms_api.send_sms, methods=["GET", "POST"], tags=wire, summary="Send an SMS"
-    )
-    app.add_api_route(
-        "/tts/json",
-        tts_api.send_tts,
-        methods=["GET", "POST"],
-        tags=wire,
-        summary="Send a speech call",
-    )
-    app.add_api_route(
-        "/account/numbers",
-        numbers_api.owned_numbers,
-        methods=["GET"],
-        tags=wire,
-        summary="List owned numbers",
-    )
-    app.add_api_route(
-        "/number/search",
-        numbers_api.search_numbers,
-        methods=["GET"],
-        tags=wire,
-        summary="Search numbers for sale",
-    )
-    for prefix, module in (
-        ("/v1/applications", applications_v1),
-        ("/v2/applications", applications_v2),
-    ):
-        one = prefix + "/{application_id}"
+    for path, method, endpoint, operation, summary in _wire_routes():
         app.add_api_route(
-            prefix,
-            module.list_applications,
-            methods=["GET"],
-            tags=wire,
-            summary="List applications",
-        )
-        app.add_api_route(
-            prefix,
-            module.create_application,
-            methods=["POST"],
-            tags=wire,
-            summary="Create an application",
-        )
-        app.add_api_route(
-            one, module.get_application, methods=["GET"], tags=wire, summary="Get an application"
-        )
-        app.add_api_route(
-            one,
-            module.update_application,
-            methods=["PUT"],
-            tags=wire,
-            summary="Update an application",
-        )
-        app.add_api_route(
-            one,
-            module.delete_application,
-            methods=["DELETE"],
-            tags=wire,
-            summary="Delete an application",
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=operation,
+            summary=summary,
+            tags=["Nexmo APIs"],
         )
     app.include_router(inspection_router)
 

@@ -1,0 +1,65 @@
+"""Shared fixtures: real sandboxes on free loopback ports, a webhook receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from nexmo_connector.sandbox import SandboxConfig, SandboxServer
+from tests.receiver import Receiver
+
+KEY, SECRET = "sandbox", "sandbox-secret"
+CREDS = {"api_key": KEY, "api_secret": SECRET}
+FAST = SandboxConfig(
+    rate_limits=False, receipt_delay=0.1, call_time_scale=0.01, webhook_backoff=0.1
+)
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(FAST) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: SandboxServer) -> SandboxServer:
+    """The shared sandbox, reset to its seeded state before each test."""
+    httpx.delete(shared_sandbox.url + "/_sandbox").raise_for_status()
+    return shared_sandbox
+
+
+@pytest.fixture
+def http(sandbox: SandboxServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as server:
+        yield server
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[object]:
+    """Start extra sandboxes with their own settings; all stopped after the test."""
+    started: list[SandboxServer] = []
+
+    def start(**changes: object) -> SandboxServer:
+        server = SandboxServer(replace(FAST, **changes)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def send_sms(http: httpx.Client, **params: str) -> dict:
+    """POST /sms/json with the seeded credentials; the decoded body (HTTP 200 asserted)."""
+    response = http.post("/sms/json", data={**CREDS, **params})
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -1,0 +1,118 @@
+"""Bad input never yields a 5xx or a traceback: unknown paths, hostile ids, fuzzed params."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import CREDS, KEY, SECRET
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/applications/..%2F..%2Fetc%2Fpasswd", 404),
+        ("GET", "/v1/applications/%00", 404),
+        ("GET", "/v2/applications/" + "a" * 5000, 404),
+        ("DELETE", "/v1/applications/';DROP TABLE", 404),
+        ("PUT", "/sms/json", 405),
+        ("GET", "/nothing/here", 404),
+        ("PATCH", "/v2/applications/x", 405),
+    ],
+)
+def test_hostile_paths_get_clean_errors(
+    http: httpx.Client, method: str, path: str, status: int
+) -> None:
+    response = http.request(method, path, params=CREDS, auth=(KEY, SECRET))
+    assert response.status_code == status
+    assert (
+        "Traceback" not in response.text and response.headers["content-type"] == "application/json"
+    )
+
+
+def test_application_errors_keep_their_api_shape(http: httpx.Client) -> None:
+    v1 = http.get("/v1/applications/nope/extra", params=CREDS).json()
+    v2 = http.get("/v2/applications/nope/extra", auth=(KEY, SECRET)).json()
+    assert set(v1) == {"type", "error_title"}
+    assert {"type", "title", "detail"} <= set(v2)
+
+
+def test_openapi_documents_the_inspection_api(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {
+        "/_sandbox/messages",
+        "/_sandbox/receipts",
+        "/_sandbox/calls",
+        "/_sandbox/accounts",
+        "/_sandbox/numbers",
+        "/_sandbox/faults/{api}",
+        "/sms/json",
+    } <= set(paths)
+
+
+param_values = st.one_of(st.text(max_size=50), st.integers().map(str), st.just(""))
+fields = st.sampled_from(
+    [
+        "from",
+        "to",
+        "text",
+        "type",
+        "ttl",
+        "callback",
+        "client-ref",
+        "message-class",
+        "udh",
+        "body",
+        "protocol-id",
+        "status-report-req",
+        "title",
+        "url",
+        "validity",
+        "vcard",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(fields, param_values, max_size=8))
+def test_fuzzed_sms_parameters_never_5xx(http: httpx.Client, params: dict) -> None:
+    response = http.post("/sms/json", data={**CREDS, **params})
+    assert response.status_code == 200
+    for entry in response.json()["messages"]:
+        assert entry["status"] == "0" or entry["error-text"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["to", "text", "lg", "voice", "repeat", "machine_timeout", "callback_method"]
+        ),
+        param_values,
+    )
+)
+def test_fuzzed_tts_parameters_never_5xx(http: httpx.Client, params: dict) -> None:
+    assert http.post("/tts/json", data={**CREDS, **params}).status_code in (200, 429)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=3),
+        max_leaves=10,
+    )
+)
+def test_fuzzed_v2_bodies_never_5xx(http: httpx.Client, body: object) -> None:
+    response = http.post(
+        "/v2/applications", auth=(KEY, SECRET), json={"name": "f", "capabilities": body}
+    )
+    assert response.status_code in (201, 400)
