@@ -122,3 +122,17 @@ def test_call_rate_limit_is_http_429(make_sandbox) -> None:
 def test_no_credit(http: httpx.Client) -> None:
     http.patch("/_sandbox/accounts/sandbox", json={"balance": "0"})
     assert call(http, to=TO, text="hi").json()["status"] == "9"
+
+
+def test_slow_scenario_number_delays_the_answer(make_sandbox) -> None:
+    import time
+
+    sandbox = make_sandbox(slow_seconds=0.4)
+    with httpx.Client(base_url=sandbox.url) as http:
+        started = time.monotonic()
+        assert call(http, to="447700900940", text="hi").json()["status"] == "0"
+        slow = time.monotonic() - started
+        started = time.monotonic()
+        sms = http.post("/sms/json", data={**CREDS, "from": "A", "to": "447700900940", "text": "x"})
+        assert sms.json()["messages"][0]["status"] == "0"
+        assert slow >= 0.4 and time.monotonic() - started >= 0.4

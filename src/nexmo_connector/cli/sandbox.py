@@ -43,7 +43,9 @@ def sandbox(
     signature_method: Annotated[
         str, typer.Option(callback=_method, help="md5hash, md5, sha1, sha256 or sha512.")
     ] = "md5hash",
-    balance: Annotated[str, typer.Option(help="Starting balance in EUR.")] = "100",
+    balance: Annotated[
+        Decimal, typer.Option(parser=_balance, metavar="EUR", help="Starting balance in EUR.")
+    ] = Decimal("100"),
     receipt_url: Annotated[str | None, typer.Option(help="Account default receipt URL.")] = None,
     receipt_method: Annotated[str, typer.Option(help="GET or POST (JSON) receipts.")] = "POST",
     sms_rate_limit: Annotated[
@@ -74,7 +76,7 @@ def sandbox(
         api_secret=api_secret,
         signature_secret=signature_secret,
         signature_method=signature_method,  # type: ignore[arg-type]
-        balance=_balance(balance),
+        balance=balance,
         receipt_url=receipt_url,
         receipt_method=receipt_method.upper(),
         sms_rate_limit=sms_rate_limit,
