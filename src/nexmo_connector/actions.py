@@ -1,0 +1,206 @@
+"""The nine actions as data: which request each makes and how its answer is read.
+
+Shared by ``NexmoClient`` and ``AsyncNexmoClient``, which only differ in how they send.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from nexmo_connector import errors
+from nexmo_connector.models import (
+    ApplicationRequest,
+    ApplicationResponse,
+    InboundNumbersRequest,
+    ListApplicationsRequest,
+    ListApplicationsResponse,
+    ListNumbersResponse,
+    OwnedNumbersRequest,
+    SmsPart,
+    SmsRequest,
+    SmsResponse,
+    TtsRequest,
+    TtsResponse,
+)
+from nexmo_connector.transport import HttpResponse
+
+T = TypeVar("T")
+Auth = Literal["form", "query", "basic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action(Generic[T]):
+    """One upstream call: where it goes, how credentials travel, how the answer is read.
+
+    ``creates`` marks calls that must not be repeated once they may have been read.
+    """
+
+    name: str
+    method: str
+    host: Literal["rest", "api"]
+    path: str
+    params: Mapping[str, str]
+    auth: Auth
+    creates: bool
+    parse: Callable[[HttpResponse], T]
+    signable: bool = field(default=False)
+
+
+def _json(response: HttpResponse) -> Any:
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.ServerError(
+            f"unreadable answer (HTTP {response.status}, {len(response.body)} bytes)",
+            response.status,
+        ) from None
+
+
+def _retry_after(response: HttpResponse) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("error-code-label", "detail", "error_text", "error-text", "type", "title"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return "no details"
+
+
+def check_http(response: HttpResponse) -> None:
+    """Raise the error an HTTP failure status means."""
+    status = response.status
+    if status < 400:
+        return
+    try:
+        detail = _message(json.loads(response.body))
+    except (ValueError, UnicodeDecodeError):
+        detail = "no details"
+    if status == 429:
+        raise errors.ThrottledError(f"throttled by Nexmo: {detail}", _retry_after(response))
+    if status in (401, 403):
+        raise errors.AuthenticationError(f"Nexmo refused the credentials: {detail}")
+    if status == 404:
+        raise errors.NotFoundError(f"not found: {detail}")
+    if status >= 500:
+        raise errors.ServerError(f"Nexmo failed with HTTP {status}: {detail}", status)
+    raise errors.BadRequestError(f"Nexmo refused the request (HTTP {status}): {detail}")
+
+
+_AUTH_STATUSES = (4, 14, 32)
+
+
+def _raise_status(status: int, text: str, kind: type[errors.RejectedError]) -> None:
+    if status == 1:
+        raise errors.ThrottledError(f"throttled by Nexmo: {text}")
+    if status in _AUTH_STATUSES:
+        raise errors.AuthenticationError(f"Nexmo refused the credentials: {text}")
+    raise kind(status, text)
+
+
+def parse_sms(response: HttpResponse) -> SmsResponse:
+    check_http(response)
+    result = SmsResponse.model_validate(_json(response))
+    failed = [m for m in result.messages if m.status != 0]
+    if failed:
+        accepted: list[SmsPart] = [m for m in result.messages if m.status == 0]
+        first = failed[0]
+        text = first.error_text or "no details"
+        if accepted:
+            raise errors.SmsRejectedError(first.status, text, accepted)
+        _raise_status(first.status, text, errors.SmsRejectedError)
+    return result
+
+
+def parse_tts(response: HttpResponse) -> TtsResponse:
+    check_http(response)
+    result = TtsResponse.model_validate(_json(response))
+    if result.status != 0:
+        _raise_status(result.status, result.error_text or "no details", errors.CallRejectedError)
+    return result
+
+
+def parse_numbers(response: HttpResponse) -> ListNumbersResponse:
+    check_http(response)
+    return ListNumbersResponse.model_validate(_json(response))
+
+
+def parse_application(response: HttpResponse) -> ApplicationResponse:
+    check_http(response)
+    return ApplicationResponse.model_validate(_json(response))
+
+
+def parse_applications(response: HttpResponse) -> ListApplicationsResponse:
+    check_http(response)
+    return ListApplicationsResponse.model_validate(_json(response))
+
+
+def parse_deleted(response: HttpResponse) -> None:
+    check_http(response)
+
+
+def send_sms(request: SmsRequest) -> Action[SmsResponse]:
+    return Action(
+        "send_sms", "POST", "rest", "/sms/json", request.to_wire(), "form", True, parse_sms, True
+    )
+
+
+def send_tts(request: TtsRequest) -> Action[TtsResponse]:
+    return Action(
+        "send_tts", "POST", "api", "/tts/json", request.to_wire(), "form", True, parse_tts, True
+    )
+
+
+def list_owned_numbers(request: OwnedNumbersRequest) -> Action[ListNumbersResponse]:
+    wire = request.to_wire()
+    return Action(
+        "list_owned_numbers", "GET", "rest", "/account/numbers", wire, "basic", False, parse_numbers
+    )
+
+
+def list_inbound_numbers(request: InboundNumbersRequest) -> Action[ListNumbersResponse]:
+    wire = request.to_wire()
+    return Action(
+        "list_inbound_numbers", "GET", "rest", "/number/search", wire, "basic", False, parse_numbers
+    )
+
+
+def list_applications(request: ListApplicationsRequest) -> Action[ListApplicationsResponse]:
+    wire = request.to_wire()
+    return Action(
+        "list_applications", "GET", "api", "/v1/applications", wire, "query", False,
+        parse_applications,
+    )  # fmt: skip
+
+
+def get_application(application_id: str) -> Action[ApplicationResponse]:
+    path = f"/v1/applications/{application_id}"
+    return Action("get_application", "GET", "api", path, {}, "query", False, parse_application)
+
+
+def create_application(request: ApplicationRequest) -> Action[ApplicationResponse]:
+    wire = request.to_wire()
+    return Action(
+        "create_application", "POST", "api", "/v1/applications", wire, "form", True,
+        parse_application,
+    )  # fmt: skip
+
+
+def update_application(
+    application_id: str, request: ApplicationRequest
+) -> Action[ApplicationResponse]:
+    path = f"/v1/applications/{application_id}"
+    wire = request.to_wire()
+    return Action("update_application", "PUT", "api", path, wire, "form", False, parse_application)
+
+
+def delete_application(application_id: str) -> Action[None]:
+    path = f"/v1/applications/{application_id}"
+    return Action("delete_application", "DELETE", "api", path, {}, "query", False, parse_deleted)

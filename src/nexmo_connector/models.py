@@ -1,0 +1,508 @@
+"""Request and response models, named after the seed's definitions.
+
+Requests validate every input before a byte leaves (``errors.ValidationError`` names the
+field); responses parse Nexmo's answers with counts as ints and money as ``Decimal``.
+Wire names (``client-ref``) are aliases of the Python names (``client_ref``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+from typing import Any, Literal, TypedDict, TypeVar
+
+import pydantic
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from nexmo_connector.errors import ValidationError
+from nexmo_connector.phone import InvalidNumber, check_country, normalize_msisdn
+from nexmo_connector.sms import MAX_TEXT_CHARS, is_gsm7
+
+SmsType = Literal["text", "unicode", "binary", "wappush", "vcal", "vcard"]
+NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
+ApplicationType = Literal["voice", "messages", "rtc"]
+HttpMethod = Literal["GET", "POST"]
+MAX_BINARY_OCTETS = 140
+MAX_TTS_TEXT = 1500
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
+_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
+_LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
+_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], **values: Any) -> M:
+    """``model`` built from ``values``; the first problem raised as ``ValidationError``."""
+    try:
+        return model(**values)
+    except pydantic.ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, ValidationError):
+            raise cause from None
+        field = ".".join(str(part) for part in error["loc"]) or model.__name__
+        reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+        raise ValidationError(field.rstrip("_"), reason[:1].lower() + reason[1:]) from None
+
+
+def check_url(value: str | None, max_length: int = 2000) -> str | None:
+    if value is not None and (len(value) > max_length or not _URL.fullmatch(value)):
+        raise ValueError(f"must be an absolute http(s) URL of at most {max_length} characters")
+    return value
+
+
+def _msisdn(value: str) -> str:
+    try:
+        return normalize_msisdn(value)
+    except InvalidNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+def check_application_id(value: str) -> str:
+    """Application ids are UUIDs; anything else would only ever be a 404 (or a hostile path)."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise ValidationError("application_id", "must be a UUID") from None
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
+
+    def to_wire(self) -> dict[str, str]:
+        """Parameters as Nexmo reads them: wire names, strings, nothing unset."""
+        wire: dict[str, str] = {}
+        for name, value in self.model_dump(by_alias=True, exclude_none=True).items():
+            if isinstance(value, bool):
+                wire[name] = "1" if value else "0"
+            elif isinstance(value, list):
+                wire[name] = ",".join(value)
+            else:
+                wire[name] = str(value)
+        return wire
+
+
+# -- Send an SMS ----------------------------------------------------------------------
+class SmsOptions(TypedDict, total=False):
+    """Optional parameters of Send an SMS."""
+
+    type: SmsType
+    status_report_req: bool
+    client_ref: str
+    vcard: str
+    vcal: str
+    ttl: int
+    callback: str
+    message_class: int
+    udh: str
+    protocol_id: int
+    body: str
+    title: str
+    url: str
+    validity: int
+
+
+_TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text",),
+    "unicode": ("text",),
+    "binary": ("body",),
+    "wappush": ("title", "url"),
+    "vcard": ("vcard",),
+    "vcal": ("vcal",),
+}
+
+
+class SmsRequest(RequestModel):
+    """Send an SMS (``POST /sms/json``)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    text: str | None = None
+    type: SmsType | None = None
+    status_report_req: bool | None = Field(None, alias="status-report-req")
+    client_ref: str | None = Field(None, alias="client-ref", max_length=40)
+    vcard: str | None = None
+    vcal: str | None = None
+    ttl: int | None = Field(None, ge=20_000, le=604_800_000)
+    callback: str | None = None
+    message_class: int | None = Field(None, alias="message-class", ge=0, le=3)
+    udh: str | None = None
+    protocol_id: int | None = Field(None, alias="protocol-id", ge=0, le=255)
+    body: str | None = None
+    title: str | None = None
+    url: str | None = None
+    validity: int | None = Field(None, ge=1)
+
+    @field_validator("from_")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        if _ALPHANUMERIC_SENDER.fullmatch(value):
+            return value
+        digits = value.removeprefix("+")
+        if digits.isdigit() and len(digits) <= 15:
+            return digits
+        raise ValueError("must be a number or at most 11 letters, digits and spaces")
+
+    _to = field_validator("to")(_msisdn)
+
+    @field_validator("callback")
+    @classmethod
+    def _callback(cls, value: str | None) -> str | None:
+        return check_url(value, max_length=100)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+    @field_validator("udh", "body")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX.fullmatch(value):
+            raise ValueError("must be hex-encoded octets")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> SmsRequest:
+        sms_type = self.type or ("text" if self.text is None or is_gsm7(self.text) else "unicode")
+        object.__setattr__(self, "type", sms_type)
+        for name in _TYPE_FIELDS[sms_type]:
+            if not getattr(self, name):
+                raise ValidationError(name, f"is required for type {sms_type}")
+        for name in ("text", "body", "udh", "title", "url", "validity", "vcard", "vcal"):
+            allowed = name in _TYPE_FIELDS[sms_type] or (name, sms_type) in {
+                ("udh", "binary"),
+                ("validity", "wappush"),
+            }
+            if getattr(self, name) is not None and not allowed:
+                raise ValidationError(name, f"does not go with type {sms_type}")
+        for name in ("text", "vcard", "vcal"):
+            length = len(getattr(self, name) or "")
+            if length > MAX_TEXT_CHARS:
+                reason = f"must be at most {MAX_TEXT_CHARS} characters, not {length}"
+                raise ValidationError(name, reason)
+        if len(self.body or "") // 2 + len(self.udh or "") // 2 > MAX_BINARY_OCTETS:
+            reason = f"together with udh must be at most {MAX_BINARY_OCTETS} octets"
+            raise ValidationError("body", reason)
+        return self
+
+
+class SmsPart(BaseModel):
+    """One entry of ``messages``: one part of the SMS as Nexmo answered it."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    status: int
+    to: str | None = None
+    message_id: str | None = Field(None, alias="message-id")
+    client_ref: str | None = Field(None, alias="client-ref")
+    remaining_balance: Decimal | None = Field(None, alias="remaining-balance")
+    message_price: Decimal | None = Field(None, alias="message-price")
+    network: str | None = None
+    error_text: str | None = Field(None, alias="error-text")
+
+
+class SmsResponse(BaseModel):
+    """The seed's ``smsResponse``: one part per entry."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    message_count: int = Field(alias="message-count")
+    messages: list[SmsPart]
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [m.message_id for m in self.messages if m.message_id]
+
+    @property
+    def price(self) -> Decimal:
+        """What the whole message cost, in EUR."""
+        return sum((m.message_price or Decimal(0) for m in self.messages), Decimal(0))
+
+    @property
+    def remaining_balance(self) -> Decimal | None:
+        balances = [m.remaining_balance for m in self.messages if m.remaining_balance is not None]
+        return balances[-1] if balances else None
+
+
+# -- Send a speech file ---------------------------------------------------------------
+class TtsOptions(TypedDict, total=False):
+    """Optional parameters of Send a speech file."""
+
+    from_: str
+    lg: str
+    voice: Literal["male", "female"]
+    repeat: int
+    machine_detection: Literal["true", "hangup"] | bool
+    machine_timeout: int
+    callback: str
+    callback_method: HttpMethod
+
+
+class TtsRequest(RequestModel):
+    """Send a speech file (``POST /tts/json``)."""
+
+    to: str
+    text: str = Field(min_length=1, max_length=MAX_TTS_TEXT)
+    from_: str | None = Field(None, alias="from")
+    lg: str | None = None
+    voice: Literal["male", "female"] | None = None
+    repeat: int | None = Field(None, ge=1, le=10)
+    machine_detection: Literal["true", "hangup"] | None = None
+    machine_timeout: int | None = Field(None, ge=400, le=10_000)
+    callback: str | None = None
+    callback_method: HttpMethod | None = None
+
+    _to = field_validator("to")(_msisdn)
+
+    @field_validator("from_")
+    @classmethod
+    def _from(cls, value: str | None) -> str | None:
+        return None if value is None else _msisdn(value)
+
+    @field_validator("lg")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is not None and not _LANGUAGE.fullmatch(value.lower()):
+            raise ValueError("must be a language code like en-us")
+        return None if value is None else value.lower()
+
+    @field_validator("machine_detection", mode="before")
+    @classmethod
+    def _detection(cls, value: object) -> object:
+        return "true" if value is True else None if value is False else value
+
+    @field_validator("voice", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("callback_method", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("callback")
+    @classmethod
+    def _callback(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+
+class TtsResponse(BaseModel):
+    """The seed's ``ttsResponse``."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    call_id: str | None = None
+    to: str | None = None
+    status: int
+    error_text: str | None = None
+
+
+# -- Numbers --------------------------------------------------------------------------
+class NumberFilters(TypedDict, total=False):
+    """Filters shared by List owned numbers and List inbound numbers."""
+
+    pattern: str
+    search_pattern: Literal[0, 1, 2]
+    size: int
+    index: int
+
+
+class _NumbersRequest(RequestModel):
+    pattern: str | None = None
+    search_pattern: Literal[0, 1, 2] | None = None
+    size: int | None = Field(None, ge=1, le=100)
+    index: int | None = Field(None, ge=1)
+
+    @field_validator("pattern", mode="before")
+    @classmethod
+    def _digits(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and not value.isdigit():
+            raise ValueError("must contain digits only (the country code included)")
+        return value
+
+    @field_validator("country", mode="before", check_fields=False)
+    @classmethod
+    def _country(cls, value: object) -> object:
+        return check_country(value) if isinstance(value, str) else value
+
+
+class OwnedNumbersRequest(_NumbersRequest):
+    """List owned numbers (``GET /account/numbers``)."""
+
+    country: str | None = None
+    has_application: bool | None = None
+    application_id: str | None = None
+
+    def to_wire(self) -> dict[str, str]:
+        wire = super().to_wire()
+        if self.has_application is not None:
+            wire["has_application"] = "true" if self.has_application else "false"
+        return wire
+
+
+class InboundNumbersRequest(_NumbersRequest):
+    """List inbound numbers (``GET /number/search``)."""
+
+    country: str
+    type: NumberType | None = None
+    features: list[Literal["SMS", "VOICE", "MMS"]] | None = None
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [f.strip() for f in value.split(",") if f.strip()]
+        if isinstance(value, list | tuple):
+            return [f.upper() if isinstance(f, str) else f for f in value]
+        return value
+
+
+class Number(BaseModel):
+    """One entry of ``numbers``."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    country: str
+    msisdn: str
+    type: str | None = None
+    features: list[str] = Field(default_factory=list)
+    cost: Decimal | None = None
+    app_id: str | None = None
+    mo_http_url: str | None = Field(None, alias="moHttpUrl")
+
+
+class ListNumbersResponse(BaseModel):
+    """The seed's ``ListNumbersResponse``; ``count`` is the total of all pages."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    count: int = 0
+    numbers: list[Number] = Field(default_factory=list)
+
+
+# -- Applications ---------------------------------------------------------------------
+class ApplicationOptions(TypedDict, total=False):
+    """Optional parameters of Create new application / Update an application."""
+
+    answer_url: str
+    event_url: str
+    answer_method: HttpMethod
+    event_method: HttpMethod
+    inbound_url: str
+    status_url: str
+
+
+class ApplicationRequest(RequestModel):
+    """Create new application / Update an application (v1)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: ApplicationType
+    answer_url: str | None = None
+    event_url: str | None = None
+    answer_method: HttpMethod | None = None
+    event_method: HttpMethod | None = None
+    inbound_url: str | None = None
+    status_url: str | None = None
+
+    @field_validator("answer_url", "event_url", "inbound_url", "status_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+    @field_validator("answer_method", "event_method", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _required_webhooks(self) -> ApplicationRequest:
+        needed = {"voice": ("answer_url", "event_url"), "messages": ("inbound_url", "status_url")}
+        for name in needed.get(self.type, ()):
+            if getattr(self, name) is None:
+                raise ValidationError(name, f"is required for {self.type} applications")
+        return self
+
+
+class ListApplicationsRequest(RequestModel):
+    page_size: int | None = Field(None, ge=1, le=100)
+    page_index: int | None = Field(None, ge=0)
+
+
+class Webhook(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    endpoint_type: str
+    endpoint: str
+    http_method: str | None = None
+
+
+class Capability(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
+class ApplicationKeys(BaseModel):
+    """``private_key`` is present only in the answer to a create, and never shown in reprs."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    public_key: str | None = None
+    private_key: SecretStr | None = None
+
+
+class ApplicationResponse(BaseModel):
+    """The seed's ``applicationResponse``."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    id: str
+    name: str
+    voice: Capability | None = None
+    messages: Capability | None = None
+    rtc: Capability | None = None
+    keys: ApplicationKeys = Field(default_factory=ApplicationKeys)
+
+    @property
+    def type(self) -> str | None:
+        return next((t for t in ("voice", "messages", "rtc") if getattr(self, t)), None)
+
+
+class ListApplicationsResponse(BaseModel):
+    """List applications: ``applications`` is the seed's ``_embedded.applications``."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    count: int = 0
+    page_size: int | None = None
+    page_index: int | None = None
+    applications: list[ApplicationResponse] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _embedded(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "_embedded" in data:
+            data = {**data, "applications": (data["_embedded"] or {}).get("applications", [])}
+        return data
+
+
+class Common(BaseModel):
+    """The seed's ``common``: a human readable ``type`` and an ``error_title``."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    type: str | None = None
+    error_title: str | None = None

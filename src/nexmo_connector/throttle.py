@@ -1,0 +1,62 @@
+"""Client-side rate limiting with the ``limits`` package (memory or Redis storage).
+
+Off by default in the library; the CLI's bulk send and the service turn it on. With a
+``redis://`` storage, every process using the same URL and key shares one budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+NEXMO_SMS_RATE = "30/second"
+"""Nexmo's SMS API: 30 requests per second per API key."""
+CONNECTOR_RATE = "100/60 seconds"
+"""The connector: 100 calls per connection per 60 seconds."""
+
+
+class RateLimiter:
+    """Waits until a call fits ``rate`` for ``key`` (a moving window)."""
+
+    def __init__(self, rate: str = NEXMO_SMS_RATE, storage: str = "memory://") -> None:
+        self.rate = rate
+        self.storage = storage
+        self._item: RateLimitItem = parse(rate)
+        self._sync: MovingWindowRateLimiter | None = None
+        self._async: AsyncMovingWindow | None = None
+
+    def __repr__(self) -> str:
+        return f"RateLimiter({self.rate!r})"
+
+    def _wait_seconds(self, reset_time: float) -> float:
+        return max(0.001, reset_time - time.time())
+
+    def _limiter(self) -> MovingWindowRateLimiter:
+        if self._sync is None:
+            self._sync = MovingWindowRateLimiter(storage_from_string(self.storage))
+        return self._sync
+
+    def acquire(self, key: str) -> None:
+        """Block until one more call for ``key`` is allowed, and count it."""
+        while (wait := self.try_acquire(key)) is not None:
+            time.sleep(wait)
+
+    async def acquire_async(self, key: str) -> None:
+        """``acquire`` for coroutines."""
+        if self._async is None:
+            self._async = AsyncMovingWindow(storage_from_string("async+" + self.storage))
+        while not await self._async.hit(self._item, key):
+            stats = await self._async.get_window_stats(self._item, key)
+            await asyncio.sleep(self._wait_seconds(stats.reset_time))
+
+    def try_acquire(self, key: str) -> float | None:
+        """Count one call if allowed (None), else the seconds until one is."""
+        limiter = self._limiter()
+        if limiter.hit(self._item, key):
+            return None
+        return self._wait_seconds(limiter.get_window_stats(self._item, key).reset_time)

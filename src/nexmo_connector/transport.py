@@ -1,0 +1,150 @@
+"""HTTP for the clients: urllib3 (sync) and aiohttp (async), chosen by measurement.
+
+Both report failures as ``TransportError`` with ``sent=False`` only when the connection was
+never made, so that callers know whether a request may have reached Nexmo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import aiohttp
+import urllib3
+
+from nexmo_connector.errors import TransportError
+
+USER_AGENT = "nexmo-connector/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Seconds to wait for a connection, and for the answer once the request is sent."""
+
+    connect: float = 10.0
+    read: float = 30.0
+
+    @classmethod
+    def of(cls, value: Timeout | float) -> Timeout:
+        return value if isinstance(value, Timeout) else cls(float(value), float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    query: Mapping[str, str] | None = None
+    form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+
+    def full_url(self) -> str:
+        return f"{self.url}?{urlencode(self.query)}" if self.query else self.url
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def _headers(request: HttpRequest) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if request.form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if request.headers:
+        headers.update(request.headers)
+    return headers
+
+
+class SyncTransport:
+    """A thread-safe connection pool (urllib3) with no retries of its own."""
+
+    def __init__(self, max_connections: int = 10) -> None:
+        self._pool = urllib3.PoolManager(maxsize=max_connections, block=False, retries=False)
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        body = urlencode(request.form) if request.form is not None else None
+        try:
+            response = self._pool.request(
+                request.method,
+                request.full_url(),
+                body=body,
+                headers=_headers(request),
+                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+                retries=False,
+                redirect=False,
+            )
+        except urllib3.exceptions.NewConnectionError as exc:
+            raise TransportError(f"cannot connect: {_reason(exc)}", sent=False) from None
+        except urllib3.exceptions.ConnectTimeoutError:
+            raise TransportError(
+                f"no connection within {timeout.connect:g} s", sent=False
+            ) from None
+        except urllib3.exceptions.ReadTimeoutError:
+            raise TransportError(f"no answer within {timeout.read:g} s", sent=True) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise TransportError(f"connection lost: {_reason(exc)}", sent=True) from None
+        return HttpResponse(response.status, response.headers, response.data)
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+class AsyncTransport:
+    """An aiohttp session, opened on first use inside the running event loop."""
+
+    def __init__(self, max_connections: int = 100) -> None:
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        return self._session
+
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        session = self._open()
+        limits = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout.connect, sock_read=timeout.read
+        )
+        data = urlencode(request.form) if request.form is not None else None
+        try:
+            async with session.request(
+                request.method,
+                request.full_url(),
+                data=data,
+                headers=_headers(request),
+                timeout=limits,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return HttpResponse(response.status, response.headers, body)
+        except aiohttp.ClientConnectorError as exc:
+            raise TransportError(f"cannot connect: {_reason(exc)}", sent=False) from None
+        except aiohttp.ConnectionTimeoutError:
+            raise TransportError(
+                f"no connection within {timeout.connect:g} s", sent=False
+            ) from None
+        except TimeoutError:
+            raise TransportError(f"no answer within {timeout.read:g} s", sent=True) from None
+        except aiohttp.ClientError as exc:
+            raise TransportError(f"connection lost: {_reason(exc)}", sent=True) from None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause without URLs (they may carry credentials in a query string)."""
+    cause: BaseException = exc
+    while isinstance(cause, urllib3.exceptions.HTTPError | aiohttp.ClientError) and (
+        cause.__context__ is not None or cause.__cause__ is not None
+    ):
+        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+    text = getattr(cause, "strerror", None) or type(cause).__name__
+    return str(text)
