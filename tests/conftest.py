@@ -8,11 +8,13 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from nexmo_connector import NexmoClient, RetryPolicy
 from nexmo_connector.sandbox import SandboxConfig, SandboxServer
 from tests.receiver import Receiver
 
 KEY, SECRET = "sandbox", "sandbox-secret"
 CREDS = {"api_key": KEY, "api_secret": SECRET}
+QUICK_RETRIES = RetryPolicy(max_retries=2, throttle_budget=3.0, backoff=0.01, max_backoff=0.05)
 FAST = SandboxConfig(
     rate_limits=False, receipt_delay=0.1, call_time_scale=0.01, webhook_backoff=0.1
 )
@@ -63,3 +65,16 @@ def send_sms(http: httpx.Client, **params: str) -> dict:
     response = http.post("/sms/json", data={**CREDS, **params})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@pytest.fixture
+def client(sandbox: SandboxServer) -> Iterator[NexmoClient]:
+    """A NexmoClient on the shared sandbox, with quick retries."""
+    with NexmoClient(
+        KEY, SECRET, rest_url=sandbox.url, api_url=sandbox.url, retry=QUICK_RETRIES
+    ) as nexmo:
+        yield nexmo
+
+
+def requests_seen(http: httpx.Client, api: str) -> int:
+    return len(http.get("/_sandbox/requests", params={"api": api}).json()["requests"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from nexmo_connector import errors
@@ -28,12 +28,15 @@ from nexmo_connector.models import (
 from nexmo_connector.transport import HttpResponse
 
 T = TypeVar("T")
-Auth = Literal["form", "query", "basic"]
+Auth = Literal["form", "basic"]
 
 
 @dataclass(frozen=True, slots=True)
 class Action(Generic[T]):
     """One upstream call: where it goes, how credentials travel, how the answer is read.
+
+    ``auth``: ``form`` puts ``api_key``/``api_secret`` (or a signature) among the form
+    parameters; ``basic`` sends them in an ``Authorization`` header.
 
     ``creates`` marks calls that must not be repeated once they may have been read.
     """
@@ -46,7 +49,9 @@ class Action(Generic[T]):
     auth: Auth
     creates: bool
     parse: Callable[[HttpResponse], T]
-    signable: bool = field(default=False)
+    signable: bool = False
+    body: Mapping[str, Any] | None = None
+    """A JSON body (the credentials then travel by Basic auth)."""
 
 
 def _json(response: HttpResponse) -> Any:
@@ -172,35 +177,40 @@ def list_inbound_numbers(request: InboundNumbersRequest) -> Action[ListNumbersRe
     )
 
 
+# Applications go through the v2 API: Basic auth keeps the secret out of URLs (v1 wants it
+# in the query string of GET and DELETE, where proxies and debug logs record it).
+APPLICATIONS = "/v2/applications"
+
+
 def list_applications(request: ListApplicationsRequest) -> Action[ListApplicationsResponse]:
-    wire = request.to_wire()
+    params = {"page_size": str(request.page_size or 10), "page": str((request.page_index or 0) + 1)}
     return Action(
-        "list_applications", "GET", "api", "/v1/applications", wire, "query", False,
-        parse_applications,
-    )  # fmt: skip
+        "list_applications", "GET", "api", APPLICATIONS, params, "basic", False, parse_applications
+    )
 
 
 def get_application(application_id: str) -> Action[ApplicationResponse]:
-    path = f"/v1/applications/{application_id}"
-    return Action("get_application", "GET", "api", path, {}, "query", False, parse_application)
+    path = f"{APPLICATIONS}/{application_id}"
+    return Action("get_application", "GET", "api", path, {}, "basic", False, parse_application)
 
 
 def create_application(request: ApplicationRequest) -> Action[ApplicationResponse]:
-    wire = request.to_wire()
     return Action(
-        "create_application", "POST", "api", "/v1/applications", wire, "form", True,
-        parse_application,
+        "create_application", "POST", "api", APPLICATIONS, {}, "basic", True, parse_application,
+        body=request.to_v2(),
     )  # fmt: skip
 
 
 def update_application(
     application_id: str, request: ApplicationRequest
 ) -> Action[ApplicationResponse]:
-    path = f"/v1/applications/{application_id}"
-    wire = request.to_wire()
-    return Action("update_application", "PUT", "api", path, wire, "form", False, parse_application)
+    path = f"{APPLICATIONS}/{application_id}"
+    return Action(
+        "update_application", "PUT", "api", path, {}, "basic", False, parse_application,
+        body=request.to_v2(),
+    )  # fmt: skip
 
 
 def delete_application(application_id: str) -> Action[None]:
-    path = f"/v1/applications/{application_id}"
-    return Action("delete_application", "DELETE", "api", path, {}, "query", False, parse_deleted)
+    path = f"{APPLICATIONS}/{application_id}"
+    return Action("delete_application", "DELETE", "api", path, {}, "basic", False, parse_deleted)

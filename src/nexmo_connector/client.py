@@ -127,19 +127,15 @@ class _Client:
         secret = self._secret.get_secret_value()
         if action.auth == "basic":
             token = base64.b64encode(f"{self.api_key}:{secret}".encode()).decode()
+            headers = {"Authorization": f"Basic {token}"}
             return HttpRequest(
-                action.method,
-                url,
-                query=params or None,
-                headers={"Authorization": f"Basic {token}"},
+                action.method, url, query=params or None, json=action.body, headers=headers
             )
         params["api_key"] = self.api_key
         if action.signable and self._signature_secret is not None:
             params = sign(params, self._signature_secret.get_secret_value(), self.signature_method)
         else:
             params["api_secret"] = secret
-        if action.auth == "query":
-            return HttpRequest(action.method, url, query=params)
         return HttpRequest(action.method, url, form=params)
 
     def _timeout(self, timeout: Timeout | float | None) -> Timeout:

@@ -435,6 +435,21 @@ class ApplicationRequest(RequestModel):
                 raise ValidationError(name, f"is required for {self.type} applications")
         return self
 
+    def to_v2(self) -> dict[str, Any]:
+        """The v2 body: ``type`` and the webhooks become ``capabilities``."""
+        defaults = {"answer_url": "GET", "event_url": "POST"}
+        webhooks: dict[str, dict[str, str]] = {}
+        for hook in ("answer_url", "event_url", "inbound_url", "status_url"):
+            address = getattr(self, hook)
+            if address is not None:
+                method = getattr(self, hook.replace("_url", "_method"), None)
+                webhooks[hook] = {
+                    "address": address,
+                    "http_method": method or defaults.get(hook, "POST"),
+                }
+        capability: dict[str, Any] = {"webhooks": webhooks} if webhooks else {}
+        return {"name": self.name, "capabilities": {self.type: capability}}
+
 
 class ListApplicationsRequest(RequestModel):
     page_size: int | None = Field(None, ge=1, le=100)
@@ -480,6 +495,27 @@ class ApplicationResponse(BaseModel):
     def type(self) -> str | None:
         return next((t for t in ("voice", "messages", "rtc") if getattr(self, t)), None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_v2(cls, data: Any) -> Any:
+        """Read v2's ``capabilities`` as the seed's per-type webhook lists."""
+        if not isinstance(data, dict) or not isinstance(data.get("capabilities"), dict):
+            return data
+        data = dict(data)
+        for kind in ("voice", "messages", "rtc"):
+            capability = data["capabilities"].get(kind)
+            if isinstance(capability, dict) and kind not in data:
+                hooks = capability.get("webhooks") or {}
+                data[kind] = {
+                    "webhooks": [
+                        {"endpoint_type": name, "endpoint": hook.get("address"),
+                         "http_method": hook.get("http_method")}
+                        for name, hook in hooks.items()
+                        if isinstance(hook, dict)
+                    ]
+                }  # fmt: skip
+        return data
+
 
 class ListApplicationsResponse(BaseModel):
     """List applications: ``applications`` is the seed's ``_embedded.applications``."""
@@ -494,8 +530,15 @@ class ListApplicationsResponse(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _embedded(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "_embedded" in data:
-            data = {**data, "applications": (data["_embedded"] or {}).get("applications", [])}
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "_embedded" in data:
+            data["applications"] = (data["_embedded"] or {}).get("applications", [])
+        if "total_items" in data:  # v2 paging: 1-based page, total_items
+            data.setdefault("count", data["total_items"])
+            if isinstance(data.get("page"), int):
+                data.setdefault("page_index", data["page"] - 1)
         return data
 
 

@@ -20,6 +20,8 @@ def _parse(digits: str) -> phonenumbers.PhoneNumber:
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise InvalidNumber("unknown country calling code") from exc
         raise InvalidNumber("not an international number") from exc
     if phonenumbers.region_code_for_country_code(number.country_code) == "ZZ":
         raise InvalidNumber("unknown country calling code")

@@ -6,8 +6,10 @@ never made, so that callers know whether a request may have reached Nexmo.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -36,10 +38,18 @@ class HttpRequest:
     url: str
     query: Mapping[str, str] | None = None
     form: Mapping[str, str] | None = None
+    json: Mapping[str, Any] | None = None
     headers: Mapping[str, str] | None = None
 
     def full_url(self) -> str:
         return f"{self.url}?{urlencode(self.query)}" if self.query else self.url
+
+    def encoded_body(self) -> str | None:
+        if self.form is not None:
+            return urlencode(self.form)
+        if self.json is not None:
+            return json.dumps(self.json)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,8 @@ def _headers(request: HttpRequest) -> dict[str, str]:
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if request.form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif request.json is not None:
+        headers["Content-Type"] = "application/json"
     if request.headers:
         headers.update(request.headers)
     return headers
@@ -65,12 +77,11 @@ class SyncTransport:
         self._pool = urllib3.PoolManager(maxsize=max_connections, block=False, retries=False)
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
-        body = urlencode(request.form) if request.form is not None else None
         try:
             response = self._pool.request(
                 request.method,
                 request.full_url(),
-                body=body,
+                body=request.encoded_body(),
                 headers=_headers(request),
                 timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
                 retries=False,
@@ -110,12 +121,11 @@ class AsyncTransport:
         limits = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout.connect, sock_read=timeout.read
         )
-        data = urlencode(request.form) if request.form is not None else None
         try:
             async with session.request(
                 request.method,
                 request.full_url(),
-                data=data,
+                data=request.encoded_body(),
                 headers=_headers(request),
                 timeout=limits,
                 allow_redirects=False,
