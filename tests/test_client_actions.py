@@ -9,7 +9,7 @@ import pytest
 
 from nexmo_connector import AsyncNexmoClient, NexmoClient, errors, sms_parts
 from nexmo_connector.sandbox import SandboxServer
-from tests.conftest import KEY, QUICK_RETRIES, SECRET
+from tests.conftest import KEY, SECRET
 
 VOICE = {"answer_url": "https://example.com/answer", "event_url": "https://example.com/event"}
 

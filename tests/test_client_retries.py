@@ -108,7 +108,7 @@ def test_read_timeout_on_a_send_raises_without_resending(make_sandbox) -> None:
             timeout=Timeout(connect=2, read=0.3),
         ) as client,
     ):
-        with pytest.raises(errors.TransportError, match="no answer within 0.3 s") as caught:
+        with pytest.raises(errors.TransportError, match=r"no answer within 0\.3 s") as caught:
             client.send_sms(from_="Acme", to="447700900940", text="slow")
         assert caught.value.sent is True
         # a per-call timeout overrides the client's
