@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sandbox_throughput.py
+	$(BIN)/python bench/client_vs_vonage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,240 @@
+"""What every command shares: connection options, output, errors and exit codes.
+
+The shared options (credentials, URLs, ``--sandbox``, ``--json``, ``--quiet``) are accepted
+both before the command name and after it: ``shared_options`` adds them to a command.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Annotated, Any, NoReturn, TypeVar, get_type_hints
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from nexmo_connector import errors
+from nexmo_connector.client import AsyncNexmoClient, NexmoClient
+from nexmo_connector.retries import RetryPolicy
+from nexmo_connector.throttle import RateLimiter
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUTH, EXIT_THROTTLED, EXIT_TRANSPORT = range(6)
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 upstream rejected, 2 bad usage or validation, 3 authentication, "
+    "4 throttled, 5 transport (unreachable, timeout)."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_THROTTLE_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The shared options, merged from before and after the command name."""
+
+    api_key: str | None = None
+    api_secret: str | None = None
+    rest_url: str | None = None
+    api_url: str | None = None
+    sandbox: str | None = None
+    json: bool = False
+    quiet: bool = False
+    throttle_wait: float | None = None
+
+    def merged(self, later: Settings) -> Settings:
+        """``later`` (given after the command name) wins where it is set."""
+        changes = {
+            f.name: getattr(later, f.name)
+            for f in fields(self)
+            if getattr(later, f.name) not in (None, False)
+        }
+        return replace(self, **changes)
+
+    def urls(self) -> dict[str, str | None]:
+        rest = self.rest_url or self.sandbox
+        api = self.api_url or self.sandbox
+        return {"rest_url": rest, "api_url": api}
+
+    def _client_settings(self, rate_limiter: RateLimiter | None) -> dict[str, Any]:
+        wait = DEFAULT_THROTTLE_WAIT if self.throttle_wait is None else self.throttle_wait
+        return {
+            "rate_limiter": rate_limiter,
+            "retry": RetryPolicy(throttle_budget=wait),
+            **self.urls(),
+        }
+
+    def client(self, rate_limiter: RateLimiter | None = None) -> NexmoClient:
+        return NexmoClient(self.api_key, self.api_secret, **self._client_settings(rate_limiter))
+
+    def async_client(self, rate_limiter: RateLimiter | None = None) -> AsyncNexmoClient:
+        settings = self._client_settings(rate_limiter)
+        return AsyncNexmoClient(self.api_key, self.api_secret, **settings)
+
+    @property
+    def out(self) -> Output:
+        return Output(self.json, self.quiet)
+
+
+SHARED_OPTIONS: dict[str, Any] = {
+    "api_key": Annotated[
+        str | None,
+        typer.Option("--api-key", envvar="NEXMO_API_KEY", help="API key.", show_default=False),
+    ],
+    "api_secret": Annotated[
+        str | None,
+        typer.Option(
+            "--api-secret", envvar="NEXMO_API_SECRET", help="API secret.", show_default=False
+        ),
+    ],
+    "rest_url": Annotated[
+        str | None,
+        typer.Option("--rest-url", envvar="NEXMO_REST_URL", help="SMS and Numbers base URL."),
+    ],
+    "api_url": Annotated[
+        str | None,
+        typer.Option("--api-url", envvar="NEXMO_API_URL", help="Voice and Applications base URL."),
+    ],
+    "sandbox": Annotated[
+        str | None,
+        typer.Option("--sandbox", metavar="URL", help="Use a sandbox: sets both URLs."),
+    ],
+    "json": Annotated[
+        bool, typer.Option("--json", help="Machine output: one JSON document on stdout.")
+    ],
+    "quiet": Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")],
+    "throttle_wait": Annotated[
+        float | None,
+        typer.Option(
+            "--throttle-wait",
+            envvar="NEXMO_CONNECTOR_THROTTLE_WAIT",
+            min=0,
+            metavar="SECONDS",
+            help=f"How long to wait out upstream throttling (default {DEFAULT_THROTTLE_WAIT:g}).",
+        ),
+    ],
+}
+_DEFAULTS = {"json": False, "quiet": False}
+_CONTEXT = "shared_options_context"
+
+
+def root_settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def shared_options(command: F) -> F:
+    """Add the shared options to ``command``, which receives them as ``settings``."""
+    hints = get_type_hints(command, include_extras=True)
+    params = inspect.signature(command).parameters.values()
+    wants_context = [p.name for p in params if hints.get(p.name) is typer.Context]
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in params
+        if p.name != "settings" and p.name not in wants_context
+    ]
+    extra = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=_DEFAULTS.get(name), annotation=hint
+        )
+        for name, hint in SHARED_OPTIONS.items()
+    ]
+
+    context = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = Settings(**{name: kwargs.pop(name) for name in SHARED_OPTIONS})
+        ctx = kwargs.pop(_CONTEXT)
+        settings = root_settings(ctx).merged(given)
+        return command(*args, settings=settings, **kwargs, **dict.fromkeys(wants_context, ctx))
+
+    wrapper.__signature__ = inspect.Signature([*own, *extra, context])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **{k: v for k, v in hints.items() if k != "settings" and k not in wants_context},
+        **SHARED_OPTIONS,
+        _CONTEXT: typer.Context,
+    }
+    return wrapper  # type: ignore[return-value]
+
+
+class Output:
+    """Human tables on stdout, or one JSON document; notes and errors on stderr."""
+
+    def __init__(self, as_json: bool, quiet: bool) -> None:
+        self.as_json = as_json
+        self.quiet = quiet
+        self.stdout = Console(soft_wrap=True)
+        self.stderr = Console(stderr=True, soft_wrap=True)
+
+    def emit(self, data: Any, table: Callable[[], Table | str] | None = None) -> None:
+        if self.as_json:
+            sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+        elif table is not None:
+            self.stdout.print(table())
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self.stderr.print(message, highlight=False)
+
+
+def to_jsonable(data: Any) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(data, list):
+        return [to_jsonable(item) for item in data]
+    if isinstance(data, dict):
+        return {key: to_jsonable(value) for key, value in data.items()}
+    return data
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+    return grid
+
+
+def fail(message: str, code: int) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(f"error: {message}", highlight=False, markup=False)
+    raise typer.Exit(code)
+
+
+def flag(field: str) -> str:
+    """The command-line flag for a client field name (``client_ref`` → ``--client-ref``)."""
+    return "--" + field.split(".")[0].replace("_", "-")
+
+
+def exit_code(exc: errors.NexmoError) -> int:
+    if isinstance(exc, errors.ValidationError):
+        return EXIT_USAGE
+    if isinstance(exc, errors.AuthenticationError):
+        return EXIT_AUTH
+    if isinstance(exc, errors.ThrottledError):
+        return EXIT_THROTTLED
+    if isinstance(exc, errors.TransportError):
+        return EXIT_TRANSPORT
+    return EXIT_REJECTED
+
+
+def describe(exc: errors.NexmoError) -> str:
+    if isinstance(exc, errors.ValidationError):
+        return f"{flag(exc.field)}: {exc.reason}"
+    return str(exc)
+
+
+@contextmanager
+def upstream_errors() -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and the documented exit code."""
+    try:
+        yield
+    except errors.NexmoError as exc:
+        fail(describe(exc), exit_code(exc))
