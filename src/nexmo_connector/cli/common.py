@@ -51,9 +51,9 @@ class Settings:
     def merged(self, later: Settings) -> Settings:
         """``later`` (given after the command name) wins where it is set."""
         changes = {
-            f.name: getattr(later, f.name)
+            f.name: value
             for f in fields(self)
-            if getattr(later, f.name) not in (None, False)
+            if (value := getattr(later, f.name)) is not None and value is not False
         }
         return replace(self, **changes)
 
