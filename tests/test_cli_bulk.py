@@ -222,3 +222,31 @@ def test_unverifiable_in_flight_rows_are_left_unsent_unless_asked(tmp_path: Path
     )  # type: ignore[arg-type]
     asyncio.run(again.resolve_unknown())
     assert journal.entries("b1")[2].state == "pending"
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(
+    sandbox: SandboxServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    csv_path = people(tmp_path / "int.csv", 120)
+    command = [EXE, "sms", "bulk", str(csv_path), "--from", "Acme", "--text", "Hi {name}",
+               "--sandbox", sandbox.url, "--rate", "40"]  # fmt: skip
+    env = {**os.environ, **ENV}
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while sum(sent_refs(http).values()) < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert "rerun the same command to resume" in err and "Traceback" not in err
+    assert sum(sent_refs(http).values()) < 120
+    statuses = Counter(r["status"] for r in results(csv_path))
+    assert statuses["sent"] >= 30
+    rerun = subprocess.run(
+        [*command, "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    after = sent_refs(http)
+    assert len(after) == 120 and set(after.values()) == {1}
