@@ -205,7 +205,7 @@ def test_sigkill_mid_send_then_rerun_sends_each_row_exactly_once(
 class NoLookup:
     """Upstream that cannot tell (a real account without the Reports API)."""
 
-    async def find(self, client_ref: str) -> None:
+    async def find(self, client_ref: str, sent_at: float) -> None:
         return None
 
 

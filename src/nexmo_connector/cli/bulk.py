@@ -42,6 +42,7 @@ from nexmo_connector.cli.common import (
     EXIT_USAGE,
     Settings,
     describe,
+    exit_code,
     fail,
     flag,
     table,
@@ -166,7 +167,7 @@ class BulkSender:
         for entry in self.entries.values():
             if entry.state not in ("inflight", "unknown"):
                 continue
-            found = await self.lookup.find(entry.client_ref)
+            found = await self.lookup.find(entry.client_ref, entry.updated)
             if found:
                 entry.state, entry.message_ids = "sent", " ".join(found)
                 entry.parts, entry.error = len(found), ""
@@ -207,7 +208,7 @@ class BulkSender:
         except errors.NexmoError as exc:
             entry.state, entry.error = "unknown", describe(exc)
         if entry.state == "unknown":
-            found = await self.lookup.find(entry.client_ref)
+            found = await self.lookup.find(entry.client_ref, entry.updated)
             if found:
                 entry.state, entry.message_ids, entry.parts = "sent", " ".join(found), len(found)
         self._save(entry)
@@ -287,9 +288,11 @@ async def _run_batch(
     resend_unknown: bool,
 ) -> BulkSender:
     limiter = RateLimiter(f"{max(1, round(rate))}/second")
-    lookup = SentLookup(settings.urls()["rest_url"] or "https://rest.nexmo.com")
-    try:
-        async with settings.async_client(limiter) as client:
+    async with settings.async_client(limiter) as client:
+        lookup = SentLookup(
+            client.rest_url, client.api_url, client.api_key, settings.api_secret or ""
+        )
+        try:
             sender = BulkSender(batch, journal, client, lookup, concurrency, resend_unknown)
             await sender.resolve_unknown()
             pending = sum(1 for row in batch.rows if sender.entry(row).state == "pending")
@@ -300,8 +303,8 @@ async def _run_batch(
                 )
                 await sender.run(progress, task)
             return sender
-    finally:
-        await lookup.aclose()
+        finally:
+            await lookup.aclose()
 
 
 def bulk(
@@ -376,7 +379,7 @@ def bulk(
         interrupted, fatal = True, None
         entries = journal.entries(batch.id)
     except errors.NexmoError as exc:
-        fail(describe(exc), EXIT_TRANSPORT)
+        fail(describe(exc), exit_code(exc))
     finally:
         journal.close()
     write_results(results, batch, entries, batch.problems)

@@ -41,6 +41,8 @@ class Entry:
     parts: int = 0
     price: str = "0"
     error: str = ""
+    updated: float = 0.0
+    """When the state last changed (for an ``inflight`` row: when its request left)."""
 
 
 class Journal:
@@ -54,13 +56,14 @@ class Journal:
 
     def entries(self, batch: str) -> dict[int, Entry]:
         rows = self._db.execute(
-            "SELECT line, client_ref, recipient, state, message_ids, parts, price, error "
+            "SELECT line, client_ref, recipient, state, message_ids, parts, price, error, updated "
             "FROM rows WHERE batch = ? ORDER BY line",
             (batch,),
         )
         return {row[0]: Entry(*row) for row in rows.fetchall()}
 
     def save(self, batch: str, entry: Entry) -> None:
+        entry.updated = time.time()
         self._db.execute(
             "INSERT INTO rows (batch, line, client_ref, recipient, state, message_ids, parts, "
             "price, error, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -69,7 +72,7 @@ class Journal:
             "price = excluded.price, error = excluded.error, updated = excluded.updated",
             (
                 batch, entry.line, entry.client_ref, entry.recipient, entry.state,
-                entry.message_ids, entry.parts, entry.price, entry.error, time.time(),
+                entry.message_ids, entry.parts, entry.price, entry.error, entry.updated,
             ),
         )  # fmt: skip
 

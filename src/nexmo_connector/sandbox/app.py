@@ -13,7 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from nexmo_connector.sandbox import applications_v1, applications_v2, numbers_api, sms_api, tts_api
+from nexmo_connector.sandbox import (
+    applications_v1,
+    applications_v2,
+    numbers_api,
+    reports_api,
+    sms_api,
+    tts_api,
+)
 from nexmo_connector.sandbox.config import SandboxConfig
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultMiddleware
@@ -51,6 +58,7 @@ def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Respons
             "ListInboundNumbers",
             "Search numbers",
         ),
+        ("/v2/reports/records", "GET", reports_api.records, "GetRecords", "SMS records"),
     ]
     for version, module in (("v1", applications_v1), ("v2", applications_v2)):
         many, one = f"/{version}/applications", f"/{version}/applications/{{application_id}}"

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 Params = dict[str, str]
-Api = Literal["sms", "tts", "numbers", "applications-v1", "applications-v2"]
+Api = Literal["sms", "tts", "numbers", "applications-v1", "applications-v2", "reports"]
 
 
 class BadRequest(Exception):
@@ -42,6 +42,8 @@ def api_of(path: str) -> Api | None:
         return "applications-v1"
     if path.startswith("/v2/applications"):
         return "applications-v2"
+    if path.startswith("/v2/reports"):
+        return "reports"
     return None
 
 
@@ -75,7 +77,7 @@ def error_response(
         body = {"status": str(code if code is not None else 5), "error_text": text}
     elif api == "numbers":
         body = {"error-code": str(http_status), "error-code-label": text}
-    elif api == "applications-v2":
+    elif api in ("applications-v2", "reports"):
         body = {
             "type": f"https://developer.nexmo.com/api-errors#{title.lower().replace(' ', '-')}",
             "title": title,
