@@ -14,8 +14,10 @@ from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.wire import (
     BadRequest,
+    InvalidParam,
     Params,
     error_response,
+    int_param,
     is_http_url,
     json_response,
     read_params,
@@ -99,8 +101,10 @@ def _failure(exc: Exception) -> Response:
 async def list_applications(request: Request) -> Response:
     try:
         sandbox, account, params = await _begin(request)
-        size = _int(params, "page_size", 10, 1, apps.MAX_PAGE_SIZE)
-        index = _int(params, "page_index", 0, 0, 1_000_000)
+        size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10) or 10
+        index = int_param(params, "page_index", 0, 1_000_000, 0) or 0
+    except InvalidParam as exc:
+        return _failure(apps.InvalidApplication([{"name": exc.name, "reason": exc.reason}]))
     except (V1Error, apps.InvalidApplication) as exc:
         return _failure(exc)
     owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]
@@ -117,17 +121,6 @@ async def list_applications(request: Request) -> Response:
             ),
         }
     )
-
-
-def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise apps.InvalidApplication(
-            [{"name": name, "reason": f"must be a whole number from {low} to {high}"}]
-        )
-    return int(raw)
 
 
 async def create_application(request: Request) -> Response:

@@ -14,8 +14,10 @@ from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.wire import (
     BadRequest,
+    InvalidParam,
     basic_credentials,
     error_response,
+    int_param,
     json_response,
     read_json,
     retry_after,
@@ -86,23 +88,14 @@ def _failure(exc: V2Error) -> Response:
     return error_response(API, exc.http_status, exc.text, invalid=exc.invalid, headers=headers)
 
 
-def _int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name, "")
-    if raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        reason = f"must be a whole number from {low} to {high}"
-        raise V2Error(
-            400, "The request failed due to validation errors", [{"name": name, "reason": reason}]
-        )
-    return int(raw)
-
-
 async def list_applications(request: Request) -> Response:
     try:
         sandbox, account, query = _begin(request)
-        size = _int(query, "page_size", 10, 1, apps.MAX_PAGE_SIZE)
-        page = _int(query, "page", 1, 1, 1_000_000)
+        size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10) or 10
+        page = int_param(query, "page", 1, 1_000_000, 1) or 1
+    except InvalidParam as exc:
+        invalid = [{"name": exc.name, "reason": exc.reason}]
+        return _failure(V2Error(400, "The request failed due to validation errors", invalid))
     except V2Error as exc:
         return _failure(exc)
     owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]

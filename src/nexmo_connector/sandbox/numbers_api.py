@@ -15,8 +15,10 @@ from nexmo_connector.sandbox.inventory import FEATURES, NUMBER_TYPES, inventory,
 from nexmo_connector.sandbox.records import Account
 from nexmo_connector.sandbox.wire import (
     BadRequest,
+    InvalidParam,
     Params,
     error_response,
+    int_param,
     json_response,
     read_params,
     retry_after,
@@ -25,26 +27,20 @@ from nexmo_connector.sandbox.wire import (
 MAX_PAGE_SIZE = 100
 
 
-def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
+def _country(value: str) -> str:
     try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be between {low} and {high}")
-    return value
+        return check_country(value)
+    except ValueError as exc:
+        raise BadRequest(f"country {exc}") from None
 
 
-def _filters(params: Params) -> tuple[str | None, int, int, int]:
+def _filters(params: Params) -> tuple[str | None, int | None, int | None, int | None]:
     pattern = params.get("pattern") or None
     if pattern is not None and not pattern.isdigit():
         raise BadRequest("pattern must contain digits only")
-    search_pattern = _int(params, "search_pattern", 0, 0, 2)
-    size = _int(params, "size", 10, 1, MAX_PAGE_SIZE)
-    index = _int(params, "index", 1, 1, 1_000_000)
+    search_pattern = int_param(params, "search_pattern", 0, 2, 0)
+    size = int_param(params, "size", 1, MAX_PAGE_SIZE, 10)
+    index = int_param(params, "index", 1, 1_000_000, 1)
     return pattern, search_pattern, size, index
 
 
@@ -78,12 +74,12 @@ async def owned_numbers(request: Request) -> Response:
     sandbox, account, params = found
     try:
         pattern, search_pattern, size, index = _filters(params)
-        country = check_country(params["country"]) if params.get("country") else None
+        country = _country(params["country"]) if params.get("country") else None
         has_app = params.get("has_application", "").lower()
         if has_app not in ("", "true", "false"):
             raise BadRequest("has_application must be true or false")
-    except (BadRequest, ValueError) as bad:
-        return error_response("numbers", 400, str(getattr(bad, "reason", f"country {bad}")))
+    except (BadRequest, InvalidParam) as bad:
+        return error_response("numbers", 400, str(bad))
     app_id = params.get("application_id") or None
     owned = [
         n.wire()
@@ -107,7 +103,7 @@ async def search_numbers(request: Request) -> Response:
     try:
         if not params.get("country"):
             raise BadRequest("country is required")
-        country = check_country(params["country"])
+        country = _country(params["country"])
         pattern, search_pattern, size, index = _filters(params)
         number_type = params.get("type") or None
         if number_type is not None and number_type not in NUMBER_TYPES:
@@ -115,8 +111,8 @@ async def search_numbers(request: Request) -> Response:
         wanted = {f.strip().upper() for f in params.get("features", "").split(",") if f.strip()}
         if not wanted <= set(FEATURES):
             raise BadRequest(f"features must be among {', '.join(FEATURES)}")
-    except (BadRequest, ValueError) as bad:
-        return error_response("numbers", 400, str(getattr(bad, "reason", f"country {bad}")))
+    except (BadRequest, InvalidParam) as bad:
+        return error_response("numbers", 400, str(bad))
     matches = [
         n.wire()
         for n in inventory(country)

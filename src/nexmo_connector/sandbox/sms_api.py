@@ -20,7 +20,15 @@ from nexmo_connector.sandbox.pricing import network_for, sms_price
 from nexmo_connector.sandbox.records import Account, Message, Segment, Webhook
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.webhooks import new_webhook
-from nexmo_connector.sandbox.wire import BadRequest, Params, is_http_url, json_response, read_params
+from nexmo_connector.sandbox.wire import (
+    BadRequest,
+    InvalidParam,
+    Params,
+    int_param,
+    is_http_url,
+    json_response,
+    read_params,
+)
 from nexmo_connector.signing import sign
 from nexmo_connector.sms import MAX_TEXT_CHARS, sms_parts, to_gsm7
 
@@ -54,17 +62,11 @@ class Content:
     delivered_text: str | None
 
 
-def _int_param(params: Params, name: str, low: int, high: int) -> int | None:
-    raw = params.get(name, "")
-    if raw == "":
-        return None
+def _int_param(params: Params, name: str, low: int, high: int) -> None:
     try:
-        value = int(raw)
-    except ValueError:
+        int_param(params, name, low, high)
+    except InvalidParam:
         raise Rejected(3, f"Invalid {name} param") from None
-    if not low <= value <= high:
-        raise Rejected(3, f"Invalid {name} param")
-    return value
 
 
 def _required(params: Params, name: str) -> str:

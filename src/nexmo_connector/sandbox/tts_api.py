@@ -22,7 +22,9 @@ from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.webhooks import new_webhook
 from nexmo_connector.sandbox.wire import (
     BadRequest,
+    InvalidParam,
     Params,
+    int_param,
     is_http_url,
     json_response,
     read_params,
@@ -99,18 +101,15 @@ def validate(params: Params) -> Params:
 
 
 def _bounded(params: Params, name: str, low: int, high: int, default: int, *, reset: bool) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
+    """An int in range; out of range it is refused, or reset to ``default`` (as Nexmo does)."""
     try:
-        value = int(raw)
-    except ValueError:
+        value = int_param(params, name, low, high, default)
+    except InvalidParam as exc:
+        if reset and exc.reason.startswith("must be between"):
+            return default
         raise CallRejected(3, f"Invalid {name} param") from None
-    if low <= value <= high:
-        return value
-    if reset:
-        return default
-    raise CallRejected(3, f"Invalid {name} param")
+    assert value is not None
+    return value
 
 
 def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:

@@ -123,6 +123,31 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class InvalidParam(ValueError):
+    """A parameter that is not a whole number in its range."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def int_param(
+    params: Params, name: str, low: int, high: int, default: int | None = None
+) -> int | None:
+    """``params[name]`` as an int in ``low..high``; ``default`` when absent or empty."""
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParam(name, "must be a whole number") from None
+    if not low <= value <= high:
+        raise InvalidParam(name, f"must be between {low} and {high}")
+    return value
+
+
 def _parse_qs(raw: bytes, where: str) -> Params:
     try:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
