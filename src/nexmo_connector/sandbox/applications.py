@@ -9,7 +9,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from nexmo_connector.sandbox.records import Application
+from nexmo_connector.sandbox.records import Account, Application
+from nexmo_connector.sandbox.state import SandboxState
 from nexmo_connector.sandbox.wire import is_http_url
 
 WEBHOOKS: dict[str, dict[str, str]] = {
@@ -140,6 +141,12 @@ def create(
         public_key=public_key,
     )
     return application, private
+
+
+def owned(state: SandboxState, account: Account, application_id: str) -> Application | None:
+    """The account's application with this id (another account's is not found)."""
+    application = state.applications.get(application_id)
+    return application if application and application.api_key == account.api_key else None
 
 
 def v2_view(application: Application, private_key: str | None = None) -> dict[str, Any]:

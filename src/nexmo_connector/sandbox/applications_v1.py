@@ -50,8 +50,8 @@ async def _begin(request: Request) -> tuple[Sandbox, Account, Params]:
 
 
 def _owned(sandbox: Sandbox, account: Account, application_id: str) -> Application:
-    application = sandbox.state.applications.get(application_id)
-    if application is None or application.api_key != account.api_key:
+    application = apps.owned(sandbox.state, account, application_id)
+    if application is None:
         raise V1Error(404, f"No application found with id {application_id[:64]}")
     return application
 
@@ -101,8 +101,8 @@ def _failure(exc: Exception) -> Response:
 async def list_applications(request: Request) -> Response:
     try:
         sandbox, account, params = await _begin(request)
-        size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10) or 10
-        index = int_param(params, "page_index", 0, 1_000_000, 0) or 0
+        size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
+        index = int_param(params, "page_index", 0, 1_000_000, 0)
     except InvalidParam as exc:
         return _failure(apps.InvalidApplication([{"name": exc.name, "reason": exc.reason}]))
     except (V1Error, apps.InvalidApplication) as exc:

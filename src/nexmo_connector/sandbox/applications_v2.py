@@ -77,8 +77,8 @@ async def _body(request: Request, sandbox: Sandbox) -> tuple[str, dict[str, Any]
 
 
 def _owned(sandbox: Sandbox, account: Account, application_id: str) -> Application:
-    application = sandbox.state.applications.get(application_id)
-    if application is None or application.api_key != account.api_key:
+    application = apps.owned(sandbox.state, account, application_id)
+    if application is None:
         raise V2Error(404, f"Application {application_id[:64]} could not be found")
     return application
 
@@ -91,8 +91,8 @@ def _failure(exc: V2Error) -> Response:
 async def list_applications(request: Request) -> Response:
     try:
         sandbox, account, query = _begin(request)
-        size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10) or 10
-        page = int_param(query, "page", 1, 1_000_000, 1) or 1
+        size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
+        page = int_param(query, "page", 1, 1_000_000, 1)
     except InvalidParam as exc:
         invalid = [{"name": exc.name, "reason": exc.reason}]
         return _failure(V2Error(400, "The request failed due to validation errors", invalid))

@@ -34,7 +34,7 @@ def _country(value: str) -> str:
         raise BadRequest(f"country {exc}") from None
 
 
-def _filters(params: Params) -> tuple[str | None, int | None, int | None, int | None]:
+def _filters(params: Params) -> tuple[str | None, int, int, int]:
     pattern = params.get("pattern") or None
     if pattern is not None and not pattern.isdigit():
         raise BadRequest("pattern must contain digits only")

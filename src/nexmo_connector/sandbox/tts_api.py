@@ -103,13 +103,11 @@ def validate(params: Params) -> Params:
 def _bounded(params: Params, name: str, low: int, high: int, default: int, *, reset: bool) -> int:
     """An int in range; out of range it is refused, or reset to ``default`` (as Nexmo does)."""
     try:
-        value = int_param(params, name, low, high, default)
+        return int_param(params, name, low, high, default)
     except InvalidParam as exc:
         if reset and exc.reason.startswith("must be between"):
             return default
         raise CallRejected(3, f"Invalid {name} param") from None
-    assert value is not None
-    return value
 
 
 def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:

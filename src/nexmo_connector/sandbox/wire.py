@@ -11,7 +11,7 @@ import binascii
 import json
 import math
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -132,6 +132,12 @@ class InvalidParam(ValueError):
         self.reason = reason
 
 
+@overload
+def int_param(params: Params, name: str, low: int, high: int, default: int) -> int: ...
+@overload
+def int_param(
+    params: Params, name: str, low: int, high: int, default: None = None
+) -> int | None: ...
 def int_param(
     params: Params, name: str, low: int, high: int, default: int | None = None
 ) -> int | None:
