@@ -23,7 +23,7 @@ def _parse(digits: str) -> phonenumbers.PhoneNumber:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             raise InvalidNumber("unknown country calling code") from exc
         raise InvalidNumber("not an international number") from exc
-    if phonenumbers.region_code_for_country_code(number.country_code) == "ZZ":
+    if phonenumbers.region_code_for_country_code(number.country_code or 0) == "ZZ":
         raise InvalidNumber("unknown country calling code")
     if not phonenumbers.is_possible_number(number):
         raise InvalidNumber("impossible length for its country")
@@ -57,7 +57,7 @@ def region_of(digits: str) -> str:
     number = _parse(digits)
     region = phonenumbers.region_code_for_number(number)
     if region in (None, "ZZ", "001"):
-        region = phonenumbers.region_code_for_country_code(number.country_code)
+        region = phonenumbers.region_code_for_country_code(number.country_code or 0)
     return region or "ZZ"
 
 

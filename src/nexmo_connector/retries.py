@@ -38,7 +38,7 @@ class RetryPolicy:
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ThrottledError):
-            return state.seconds_since_start >= self.throttle_budget
+            return (state.seconds_since_start or 0.0) >= self.throttle_budget
         errors = getattr(state, "errors", 0) + 1
         state.errors = errors  # type: ignore[attr-defined]
         return errors > self.max_retries
@@ -49,7 +49,7 @@ class RetryPolicy:
         delay = random.uniform(0, min(self.max_backoff, self.backoff * 2**exponent))
         if isinstance(exc, ThrottledError):
             wanted = exc.retry_after if exc.retry_after is not None else 1.0
-            remaining = self.throttle_budget - state.seconds_since_start
+            remaining = self.throttle_budget - (state.seconds_since_start or 0.0)
             delay = max(0.0, min(max(wanted, delay), remaining))
         return delay
 

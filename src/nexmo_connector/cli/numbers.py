@@ -32,6 +32,10 @@ def _show(settings: Settings, title: str, numbers: list[Number], count: int) -> 
     )
 
 
+def _page(index: int | None) -> dict[str, Any]:
+    return {"index": index} if index else {}
+
+
 def _filters(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
@@ -61,7 +65,7 @@ def owned(
             numbers = list(client.iter_owned_numbers(**filters))
             count = len(numbers)
         else:
-            page = client.list_owned_numbers(**filters, **({"index": index} if index else {}))
+            page = client.list_owned_numbers(**filters, **_page(index))
             numbers, count = page.numbers, page.count
     _show(settings, "Owned numbers", numbers, count)
 
@@ -94,8 +98,6 @@ def search(
             numbers = list(client.iter_inbound_numbers(country, **filters))
             count = len(numbers)
         else:
-            page = client.list_inbound_numbers(
-                country, **filters, **({"index": index} if index else {})
-            )
+            page = client.list_inbound_numbers(country, **filters, **_page(index))
             numbers, count = page.numbers, page.count
     _show(settings, f"Numbers for sale in {country.upper()}", numbers, count)

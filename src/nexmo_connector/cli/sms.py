@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from nexmo_connector.cli.common import Settings, shared_options, table, upstream_errors
 from nexmo_connector.models import SmsResponse, SmsType
@@ -13,7 +14,7 @@ from nexmo_connector.sms import sms_parts
 app = typer.Typer(help="Send SMS, count parts, send to a whole list.", no_args_is_help=True)
 
 
-def _sent_table(result: SmsResponse) -> object:
+def _sent_table(result: SmsResponse) -> Table:
     rows = [
         [i, m.message_id, m.to, m.status, m.message_price, m.remaining_balance, m.network]
         for i, m in enumerate(result.messages, 1)
@@ -62,7 +63,7 @@ def send(
         "udh": udh, "body": body, "protocol_id": protocol_id, "title": title, "url": url,
         "validity": validity, "vcard": vcard, "vcal": vcal,
     }  # fmt: skip
-    given = {name: value for name, value in options.items() if value is not None}
+    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
     with upstream_errors(), settings.client() as client:
         result = client.send_sms(from_=sender, to=to, text=text, **given)
     settings.out.emit(result, lambda: _sent_table(result))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -39,7 +39,7 @@ def send(
         "machine_detection": machine_detection, "machine_timeout": machine_timeout,
         "callback": callback, "callback_method": callback_method,
     }  # fmt: skip
-    given = {name: value for name, value in options.items() if value is not None}
+    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
     with upstream_errors(), settings.client() as client:
         result = client.send_tts(to=to, text=text, **given)
     settings.out.emit(

@@ -39,7 +39,7 @@ is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset
 
 def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]]:
     """``(path, method, endpoint, operationId, summary)`` of every Nexmo route."""
-    routes = [
+    routes: list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]] = [
         ("/sms/json", "POST", sms_api.send_sms, "SendSms", "Send an SMS"),
         ("/sms/json", "GET", sms_api.send_sms, "SendSmsByGet", "Send an SMS (GET)"),
         ("/tts/json", "POST", tts_api.send_tts, "SendTts", "Send a speech call"),

@@ -13,6 +13,7 @@ from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.wire import (
+    Api,
     BadRequest,
     InvalidParam,
     Params,
@@ -24,7 +25,7 @@ from nexmo_connector.sandbox.wire import (
     retry_after,
 )
 
-API = "applications-v1"
+API: Api = "applications-v1"
 
 
 class V1Error(Exception):

@@ -13,6 +13,7 @@ from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.wire import (
+    Api,
     BadRequest,
     InvalidParam,
     basic_credentials,
@@ -23,7 +24,7 @@ from nexmo_connector.sandbox.wire import (
     retry_after,
 )
 
-API = "applications-v2"
+API: Api = "applications-v2"
 
 
 class V2Error(Exception):

@@ -70,7 +70,7 @@ class NumberIn(BaseModel):
     msisdn: str
     api_key: str | None = Field(None, description="defaults to the seeded account")
     type: Literal["landline", "mobile-lvn", "landline-toll-free"] = "mobile-lvn"
-    features: list[Literal["SMS", "VOICE", "MMS"]] = Field(default_factory=lambda: ["SMS", "VOICE"])
+    features: list[Literal["SMS", "VOICE", "MMS"]] = Field(default=["SMS", "VOICE"])
     app_id: str | None = None
     mo_http_url: str | None = None
     cost: Decimal = Field(Decimal("1.00"), ge=0)

@@ -17,7 +17,7 @@ from phonenumbers import PhoneNumberType
 NUMBER_TYPES = ("landline", "mobile-lvn", "landline-toll-free")
 FEATURES = ("SMS", "VOICE", "MMS")
 
-_PLAN: tuple[tuple[str, PhoneNumberType, int, Decimal], ...] = (
+_PLAN: tuple[tuple[str, int, int, Decimal], ...] = (
     ("mobile-lvn", PhoneNumberType.MOBILE, 40, Decimal("1.25")),
     ("landline", PhoneNumberType.FIXED_LINE, 30, Decimal("0.90")),
     ("landline-toll-free", PhoneNumberType.TOLL_FREE, 10, Decimal("4.50")),
@@ -52,9 +52,7 @@ def _features(country: str, kind: str) -> tuple[str, ...]:
     return ("VOICE",)
 
 
-def _variants(
-    country: str, number_type: PhoneNumberType, wanted: int, rng: random.Random
-) -> list[str]:
+def _variants(country: str, number_type: int, wanted: int, rng: random.Random) -> list[str]:
     example = phonenumbers.example_number_for_type(country, number_type)
     if example is None:
         return []

@@ -20,9 +20,9 @@ from nexmo_connector.phone import region_of
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Message
-from nexmo_connector.sandbox.wire import basic_credentials, error_response, json_response
+from nexmo_connector.sandbox.wire import Api, basic_credentials, error_response, json_response
 
-API = "reports"
+API: Api = "reports"
 MAX_RECORDS = 1000
 MAX_WINDOW = timedelta(hours=24)
 
