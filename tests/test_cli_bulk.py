@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from nexmo_connector.cli.bulk import Batch, BulkSender
+from nexmo_connector.cli.bulk import BulkSender
 from nexmo_connector.cli.journal import Entry, Journal
 from nexmo_connector.cli.main import app
 from nexmo_connector.sandbox import SandboxServer
@@ -211,17 +211,42 @@ class NoLookup:
 
 def test_unverifiable_in_flight_rows_are_left_unsent_unless_asked(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.db")
-    journal.save("b1", Entry(2, "b1-2", "447700900000", state="inflight"))
-    sender = BulkSender(
-        Batch("b1"), journal, client=None, lookup=NoLookup(), concurrency=1, resend_unknown=False
-    )  # type: ignore[arg-type]
-    asyncio.run(sender.resolve_unknown())
-    assert journal.entries("b1")[2].state == "unknown"
-    again = BulkSender(
-        Batch("b1"), journal, client=None, lookup=NoLookup(), concurrency=1, resend_unknown=True
-    )  # type: ignore[arg-type]
-    asyncio.run(again.resolve_unknown())
-    assert journal.entries("b1")[2].state == "pending"
+    journal.save("b1", Entry(2, "b1-2", "447700900000", "digest", state="inflight"))
+    for resend, expected in ((False, "unknown"), (True, "pending")):
+        sender = BulkSender(
+            "b1", [], journal, client=None, lookup=NoLookup(), concurrency=1, resend_unknown=resend
+        )  # type: ignore[arg-type]
+        asyncio.run(sender.resolve_unknown())
+        assert journal.entries("b1")[2].state == expected
+
+
+def test_fixing_a_bad_row_sends_only_that_row(
+    sandbox: SandboxServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    csv_path = people(tmp_path / "fix.csv", 3, extra=[["12", "Typo"]])
+    assert bulk(sandbox, csv_path, "--skip-invalid").exit_code == 0
+    people(csv_path, 3, extra=[["447700900777", "Typo"]])  # the operator fixes line 5
+    rerun = bulk(sandbox, csv_path, "--json")
+    assert rerun.exit_code == 0, rerun.output
+    assert json.loads(rerun.stdout)["sent"] == 4
+    refs = sent_refs(http)
+    assert len(refs) == 4 and set(refs.values()) == {1}
+
+
+def test_a_changed_sent_row_is_refused_not_resent(
+    sandbox: SandboxServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    csv_path = people(tmp_path / "edit.csv", 3)
+    assert bulk(sandbox, csv_path).exit_code == 0
+    with csv_path.open("a") as handle:
+        handle.write("447700900123,Newcomer\n")
+    csv_path.write_text(csv_path.read_text().replace("Person 1", "Someone else"))
+    refused = bulk(sandbox, csv_path)
+    assert refused.exit_code == 2 and "line(s) 3 changed" in refused.output
+    assert len(sent_refs(http)) == 3
+    fresh = bulk(sandbox, csv_path, "--journal", str(tmp_path / "new.journal"), "--json")
+    assert fresh.exit_code == 0 and json.loads(fresh.stdout)["sent"] == 4
+    assert len(sent_refs(http)) == 7  # a new batch, new client references
 
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(

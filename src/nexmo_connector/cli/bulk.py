@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import io
 import json
 import string
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from nexmo_connector.cli.common import (
 from nexmo_connector.cli.journal import Entry, Journal
 from nexmo_connector.client import AsyncNexmoClient
 from nexmo_connector.lookup import SentLookup
-from nexmo_connector.models import SmsRequest, SmsResponse, validated
+from nexmo_connector.models import SmsRequest, validated
 from nexmo_connector.throttle import RateLimiter
 
 MAX_SHOWN_PROBLEMS = 50
@@ -61,15 +62,15 @@ RESULT_COLUMNS = ["line", "to", "client_ref", "message_ids", "status", "parts", 
 class Row:
     line: int
     request: SmsRequest
+    digest: str
 
 
 @dataclass
-class Batch:
-    """The validated rows of one CSV and the identity that keys its journal."""
+class CsvRows:
+    """The valid rows of a CSV, and ``(line, reason)`` for each invalid one."""
 
-    id: str
     rows: list[Row] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _template_fields(template: str) -> set[str]:
@@ -79,25 +80,32 @@ def _template_fields(template: str) -> set[str]:
         fail(f"--text: not a valid template: {exc}", EXIT_USAGE)
 
 
-def read_batch(
+def _digest(request: SmsRequest) -> str:
+    content = json.dumps(request.to_wire() | {"client-ref": ""}, sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def batch_key(*identity: object) -> str:
+    """What makes two runs the same batch: sender, template, columns and options."""
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_rows(
     path: Path,
     sender: str,
     template: str,
     to_column: str,
     ref_column: str | None,
     options: dict[str, Any],
-) -> Batch:
+) -> CsvRows:
     """Read and validate every row; problems are collected with their line numbers."""
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         fail(f"FILE: cannot read {path}: {exc.strerror}", EXIT_USAGE)
     except UnicodeDecodeError:
         fail(f"FILE: {path} is not UTF-8 text", EXIT_USAGE)
-    identity = json.dumps([sender, template, to_column, ref_column, options], sort_keys=True)
-    batch = Batch(hashlib.sha256(raw + identity.encode()).hexdigest()[:12])
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
     for needed, option in ((to_column, "--to-column"), (ref_column, "--client-ref-column")):
         if needed is not None and needed not in columns:
@@ -108,37 +116,46 @@ def read_batch(
     unknown = _template_fields(template) - set(columns)
     if unknown:
         fail(f"--text: the CSV has no column {', '.join(sorted(unknown))}", EXIT_USAGE)
-    for number, values in enumerate(reader, start=2):
-        line = reader.line_num if reader.line_num else number
+    parsed = CsvRows()
+    for values in reader:
+        line = reader.line_num
         if None in values or any(v is None for v in values.values()):
-            batch.problems.append(f"line {line}: wrong number of fields")
+            parsed.problems.append((line, "wrong number of fields"))
             continue
-        client_ref = values[ref_column] if ref_column else f"{batch.id}-{line}"
         try:
             request = validated(
                 SmsRequest,
                 from_=sender,
                 to=values[to_column],
                 text=template.format_map(values),
-                client_ref=client_ref,
+                client_ref=values[ref_column] if ref_column else None,
                 **options,
             )
         except errors.ValidationError as exc:
-            batch.problems.append(f"line {line}: {flag(exc.field)}: {exc.reason}")
+            parsed.problems.append((line, f"{flag(exc.field)}: {exc.reason}"))
             continue
-        batch.rows.append(Row(line, request))
-    refs = [row.request.client_ref for row in batch.rows]
+        parsed.rows.append(Row(line, request, _digest(request)))
+    refs = [row.request.client_ref for row in parsed.rows if ref_column]
     if len(set(refs)) != len(refs):
         fail("--client-ref-column: client references must be unique per row", EXIT_USAGE)
-    return batch
+    return parsed
+
+
+def _with_ref(row: Row, batch: str) -> Row:
+    """The row with its stable ``client-ref``: yours, or ``<batch>-<line>``."""
+    if row.request.client_ref:
+        return row
+    request = row.request.model_copy(update={"client_ref": f"{batch}-{row.line}"})
+    return Row(row.line, request, row.digest)
 
 
 class BulkSender:
-    """Sends the pending rows with bounded concurrency, journaling every step."""
+    """Sends the rows not yet accepted, with bounded concurrency, journaling every step."""
 
     def __init__(
         self,
-        batch: Batch,
+        batch: str,
+        rows: list[Row],
         journal: Journal,
         client: AsyncNexmoClient,
         lookup: SentLookup,
@@ -146,21 +163,50 @@ class BulkSender:
         resend_unknown: bool,
     ) -> None:
         self.batch = batch
+        self.rows = [_with_ref(row, batch) for row in rows]
         self.journal = journal
         self.client = client
         self.lookup = lookup
         self.concurrency = concurrency
         self.resend_unknown = resend_unknown
-        self.entries = journal.entries(batch.id)
+        self.entries = journal.entries(batch)
         self.fatal: errors.NexmoError | None = None
+        sent = [e for e in self.entries.values() if e.state == "sent"]
+        self.parts = sum(e.parts for e in sent)
+        self.cost = sum((Decimal(e.price) for e in sent), Decimal(0))
 
     def _save(self, entry: Entry) -> None:
-        self.journal.save(self.batch.id, entry)
+        self.journal.save(self.batch, entry)
 
     def entry(self, row: Row) -> Entry:
         if row.line not in self.entries:
-            self.entries[row.line] = Entry(row.line, row.request.client_ref or "", row.request.to)
+            request = row.request
+            self.entries[row.line] = Entry(
+                row.line, request.client_ref or "", request.to, row.digest
+            )
         return self.entries[row.line]
+
+    def reconcile(self) -> list[int]:
+        """Lines whose content changed since they may have been sent (they are conflicts).
+
+        A changed row that was certainly not accepted is simply sent with its new content.
+        """
+        conflicts = []
+        for row in self.rows:
+            entry = self.entries.get(row.line)
+            if entry is None or entry.digest == row.digest:
+                continue
+            if entry.state in ("sent", "inflight", "unknown"):
+                conflicts.append(row.line)
+                continue
+            self.entries[row.line] = Entry(row.line, entry.client_ref, row.request.to, row.digest)
+        return conflicts
+
+    def _sent(self, entry: Entry, ids: list[str], price: Decimal, error: str = "") -> None:
+        entry.state, entry.error = "sent", error
+        entry.message_ids, entry.parts, entry.price = " ".join(ids), len(ids), str(price)
+        self.parts += len(ids)
+        self.cost += price
 
     async def resolve_unknown(self) -> None:
         """Rows in flight when a run died: accepted (found upstream), not sent, or unknown."""
@@ -169,8 +215,7 @@ class BulkSender:
                 continue
             found = await self.lookup.find(entry.client_ref, entry.updated)
             if found:
-                entry.state, entry.message_ids = "sent", " ".join(found)
-                entry.parts, entry.error = len(found), ""
+                self._sent(entry, found, Decimal(0))
             elif found == [] or self.resend_unknown:
                 entry.state, entry.error = "pending", ""
             else:
@@ -180,25 +225,19 @@ class BulkSender:
                 )
             self._save(entry)
 
-    def _accepted(self, entry: Entry, result: SmsResponse) -> None:
-        entry.state, entry.error = "sent", ""
-        entry.message_ids = " ".join(result.message_ids)
-        entry.parts, entry.price = len(result.message_ids), str(result.price)
-
     async def _send(self, row: Row, entry: Entry) -> None:
         entry.state = "inflight"
         self._save(entry)
-        request = row.request
         try:
-            result = await self.client.send_sms(**request.model_dump(exclude_none=True))
-            self._accepted(entry, result)
+            result = await self.client.send_sms(**row.request.model_dump(exclude_none=True))
+            self._sent(entry, result.message_ids, result.price)
         except errors.SmsRejectedError as exc:
-            entry.state, entry.error = ("sent" if exc.partial else "rejected"), describe(exc)
-            entry.message_ids = " ".join(p.message_id or "" for p in exc.accepted)
-            entry.parts = len(exc.accepted)
-            entry.price = str(
-                sum((p.message_price or Decimal(0) for p in exc.accepted), Decimal(0))
-            )
+            if exc.partial:
+                ids = [p.message_id or "" for p in exc.accepted]
+                price = sum((p.message_price or Decimal(0) for p in exc.accepted), Decimal(0))
+                self._sent(entry, ids, price, error=describe(exc))
+            else:
+                entry.state, entry.error = "rejected", describe(exc)
         except (errors.ThrottledError, errors.AuthenticationError) as exc:
             entry.state, entry.error = "pending", describe(exc)  # certainly not accepted
             if isinstance(exc, errors.AuthenticationError):
@@ -210,39 +249,43 @@ class BulkSender:
         if entry.state == "unknown":
             found = await self.lookup.find(entry.client_ref, entry.updated)
             if found:
-                entry.state, entry.message_ids, entry.parts = "sent", " ".join(found), len(found)
+                self._sent(entry, found, Decimal(0))
         self._save(entry)
+
+    def pending(self) -> list[Row]:
+        return [row for row in self.rows if self.entry(row).state == "pending"]
 
     async def run(self, progress: Progress | None, task: TaskID | None) -> None:
         queue: asyncio.Queue[Row] = asyncio.Queue()
-        for row in self.batch.rows:
-            if self.entry(row).state == "pending":
-                queue.put_nowait(row)
+        for row in self.pending():
+            queue.put_nowait(row)
 
         async def worker() -> None:
             while not queue.empty() and self.fatal is None:
                 row = queue.get_nowait()
-                entry = self.entry(row)
-                await self._send(row, entry)
+                await self._send(row, self.entry(row))
                 if progress is not None and task is not None:
                     progress.update(task, advance=1, **self.totals())
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
 
     def totals(self) -> dict[str, Any]:
-        sent = [e for e in self.entries.values() if e.state == "sent"]
-        cost = sum((Decimal(e.price) for e in sent), Decimal(0))
-        return {"parts": sum(e.parts for e in sent), "cost": f"{cost:.4f}"}
+        return {"parts": self.parts, "cost": f"{self.cost:.4f}"}
 
 
-def write_results(path: Path, batch: Batch, entries: dict[int, Entry], invalid: list[str]) -> None:
+def write_results(
+    path: Path, rows: list[Row], entries: dict[int, Entry], problems: list[tuple[int, str]]
+) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(RESULT_COLUMNS)
-        for row in batch.rows:
-            e = entries.get(row.line) or Entry(
-                row.line, row.request.client_ref or "", row.request.to
-            )
+        for row in rows:
+            e = entries.get(row.line)
+            if e is None:
+                writer.writerow(
+                    [row.line, row.request.to, row.request.client_ref, "", "pending", 0, "0", ""]
+                )
+                continue
             writer.writerow(
                 [
                     e.line,
@@ -255,9 +298,8 @@ def write_results(path: Path, batch: Batch, entries: dict[int, Entry], invalid: 
                     e.error,
                 ]
             )
-        for problem in invalid:
-            line, _, reason = problem.partition(": ")
-            writer.writerow([line.removeprefix("line "), "", "", "", "invalid", 0, "0", reason])
+        for line, reason in problems:
+            writer.writerow([line, "", "", "", "invalid", 0, "0", reason])
 
 
 class _RateColumn(ProgressColumn):
@@ -279,29 +321,36 @@ def _progress(quiet: bool) -> Progress:
     )
 
 
-async def _run_batch(
-    settings: Settings,
-    batch: Batch,
-    journal: Journal,
-    rate: float,
-    concurrency: int,
-    resend_unknown: bool,
-) -> BulkSender:
+async def _send_all(settings: Settings, sender: BulkSender, rate: float) -> None:
+    """Resolve rows left in flight, then send the rest under the rate, with a progress bar."""
+    await sender.resolve_unknown()
+    total = len(sender.rows)
+    with _progress(settings.quiet) as progress:
+        done = total - len(sender.pending())
+        task = progress.add_task("send", total=total, completed=done, **sender.totals())
+        await sender.run(progress, task)
+
+
+async def _run(
+    settings: Settings, batch: str, rows: list[Row], journal: Journal, rate: float,
+    concurrency: int, resend_unknown: bool,
+) -> BulkSender:  # fmt: skip
     limiter = RateLimiter(f"{max(1, round(rate))}/second")
     async with settings.async_client(limiter) as client:
         lookup = SentLookup(
             client.rest_url, client.api_url, client.api_key, settings.api_secret or ""
         )
         try:
-            sender = BulkSender(batch, journal, client, lookup, concurrency, resend_unknown)
-            await sender.resolve_unknown()
-            pending = sum(1 for row in batch.rows if sender.entry(row).state == "pending")
-            done = len(batch.rows) - pending
-            with _progress(settings.quiet) as progress:
-                task = progress.add_task(
-                    "send", total=len(batch.rows), completed=done, **sender.totals()
+            sender = BulkSender(batch, rows, journal, client, lookup, concurrency, resend_unknown)
+            conflicts = sender.reconcile()
+            if conflicts:
+                shown = ", ".join(map(str, conflicts[:20]))
+                fail(
+                    f"FILE: line(s) {shown} changed since they may have been sent; "
+                    "use a new --journal to send this file as a new batch",
+                    EXIT_USAGE,
                 )
-                await sender.run(progress, task)
+            await _send_all(settings, sender, rate)
             return sender
         finally:
             await lookup.aclose()
@@ -355,35 +404,32 @@ def bulk(
         if v is not None
     }
     out = settings.out
-    batch = read_batch(file, sender, text, to_column, client_ref_column, options)
-    if batch.problems:
-        for problem in batch.problems[:MAX_SHOWN_PROBLEMS]:
-            out.stderr.print(problem, highlight=False, markup=False)
-        if len(batch.problems) > MAX_SHOWN_PROBLEMS:
-            out.stderr.print(f"… and {len(batch.problems) - MAX_SHOWN_PROBLEMS} more")
-        if not skip_invalid:
-            fail(
-                f"{len(batch.problems)} invalid row(s); nothing was sent (see --skip-invalid)",
-                EXIT_USAGE,
-            )
+    parsed = read_rows(file, sender, text, to_column, client_ref_column, options)
+    for line, reason in parsed.problems[:MAX_SHOWN_PROBLEMS]:
+        out.stderr.print(f"line {line}: {reason}", highlight=False, markup=False)
+    if len(parsed.problems) > MAX_SHOWN_PROBLEMS:
+        out.stderr.print(f"… and {len(parsed.problems) - MAX_SHOWN_PROBLEMS} more")
+    if parsed.problems and not skip_invalid:
+        count = len(parsed.problems)
+        fail(f"{count} invalid row(s); nothing was sent (see --skip-invalid)", EXIT_USAGE)
     journal = Journal(journal_path or file.with_name(file.name + ".journal"))
+    batch = journal.batch_ref(batch_key(sender, text, to_column, client_ref_column, options))
     results = results_path or file.with_name(file.stem + ".results.csv")
-    interrupted = False
+    interrupted, fatal = False, None
     try:
-        sender_run = asyncio.run(
-            _run_batch(settings, batch, journal, rate, concurrency, resend_unknown)
+        run = asyncio.run(
+            _run(settings, batch, parsed.rows, journal, rate, concurrency, resend_unknown)
         )
-        entries = sender_run.entries
-        fatal = sender_run.fatal
+        rows, entries, fatal = run.rows, run.entries, run.fatal
     except KeyboardInterrupt:
-        interrupted, fatal = True, None
-        entries = journal.entries(batch.id)
+        interrupted = True
+        rows, entries = parsed.rows, journal.entries(batch)
     except errors.NexmoError as exc:
         fail(describe(exc), exit_code(exc))
     finally:
         journal.close()
-    write_results(results, batch, entries, batch.problems)
-    summary = _summary(batch, entries, results)
+    write_results(results, rows, entries, parsed.problems)
+    summary = _summary(batch, rows, entries, parsed.problems, results)
     out.emit(
         summary, lambda: table("Bulk send", ["", "value"], [[k, v] for k, v in summary.items()])
     )
@@ -395,21 +441,27 @@ def bulk(
     raise typer.Exit(_exit_code(entries))
 
 
-def _summary(batch: Batch, entries: dict[int, Entry], results: Path) -> dict[str, Any]:
-    states = [entries[row.line].state if row.line in entries else "pending" for row in batch.rows]
+def _summary(
+    batch: str,
+    rows: list[Row],
+    entries: dict[int, Entry],
+    problems: list[tuple[int, str]],
+    results: Path,
+) -> dict[str, Any]:
+    states = [entries[row.line].state if row.line in entries else "pending" for row in rows]
     sent = [
         entries[row.line]
-        for row in batch.rows
+        for row in rows
         if row.line in entries and entries[row.line].state == "sent"
     ]
     return {
-        "batch": batch.id,
-        "rows": len(batch.rows) + len(batch.problems),
+        "batch": batch,
+        "rows": len(rows) + len(problems),
         "sent": states.count("sent"),
         "rejected": states.count("rejected"),
         "unknown": states.count("unknown"),
         "pending": states.count("pending") + states.count("inflight"),
-        "invalid": len(batch.problems),
+        "invalid": len(problems),
         "parts": sum(e.parts for e in sent),
         "price": str(sum((Decimal(e.price) for e in sent), Decimal(0))),
         "results": str(results),
