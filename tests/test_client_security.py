@@ -107,3 +107,20 @@ def test_stale_signed_receipt_refused() -> None:
     with pytest.raises(errors.ValidationError, match="stale"):
         parse_delivery_receipt(params, signature_secret=SIGNATURE)
     assert parse_delivery_receipt(params, signature_secret=SIGNATURE, max_skew=None).delivered
+
+
+def test_reprs_of_settings_and_requests_hide_secrets() -> None:
+    from nexmo_connector.cli.common import Settings
+    from nexmo_connector.sandbox import SandboxConfig
+    from nexmo_connector.transport import HttpRequest
+
+    texts = [
+        repr(Settings(api_key="k", api_secret=SECRET)),
+        repr(SandboxConfig(api_secret=SECRET, signature_secret=SIGNATURE)),
+        repr(
+            HttpRequest(
+                "POST", "http://x", form={"api_secret": SECRET}, headers={"Authorization": SECRET}
+            )
+        ),
+    ]
+    assert not any(SECRET in t or SIGNATURE in t for t in texts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,10 +36,11 @@ class Timeout:
 class HttpRequest:
     method: str
     url: str
-    query: Mapping[str, str] | None = None
-    form: Mapping[str, str] | None = None
-    json: Mapping[str, Any] | None = None
-    headers: Mapping[str, str] | None = None
+    query: Mapping[str, str] | None = field(default=None, repr=False)
+    form: Mapping[str, str] | None = field(default=None, repr=False)
+    json: Mapping[str, Any] | None = field(default=None, repr=False)
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
+    """Parameters and headers may carry credentials: kept out of the repr."""
 
     def full_url(self) -> str:
         return f"{self.url}?{urlencode(self.query)}" if self.query else self.url

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Annotated, Any, NoReturn, TypeVar, get_type_hints
 
 import typer
@@ -40,7 +40,7 @@ class Settings:
     """The shared options, merged from before and after the command name."""
 
     api_key: str | None = None
-    api_secret: str | None = None
+    api_secret: str | None = field(default=None, repr=False)
     rest_url: str | None = None
     api_url: str | None = None
     sandbox: str | None = None
@@ -58,9 +58,8 @@ class Settings:
         return replace(self, **changes)
 
     def urls(self) -> dict[str, str | None]:
-        rest = self.rest_url or self.sandbox
-        api = self.api_url or self.sandbox
-        return {"rest_url": rest, "api_url": api}
+        """``--sandbox`` wins over the separate URLs (which may come from the environment)."""
+        return {"rest_url": self.sandbox or self.rest_url, "api_url": self.sandbox or self.api_url}
 
     def _client_settings(self, rate_limiter: RateLimiter | None) -> dict[str, Any]:
         wait = DEFAULT_THROTTLE_WAIT if self.throttle_wait is None else self.throttle_wait

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +18,8 @@ class SandboxConfig:
     """Everything a sandbox needs to start; every field has a documented default."""
 
     api_key: str = DEFAULT_API_KEY
-    api_secret: str = DEFAULT_API_SECRET
-    signature_secret: str | None = None
+    api_secret: str = field(default=DEFAULT_API_SECRET, repr=False)
+    signature_secret: str | None = field(default=None, repr=False)
     signature_method: SignatureMethod = "md5hash"
     balance: Decimal = Decimal("100")
     receipt_url: str | None = None
