@@ -55,3 +55,27 @@ async def test_async_rate_limiter(sandbox: SandboxServer) -> None:
         await asyncio.gather(*(client.send_tts(to="447700900000", text="x") for _ in range(9)))
         assert time.monotonic() - started >= 2.0
     assert repr(limiter) == "RateLimiter('4/second')"
+
+
+def test_redis_storage_shares_one_budget_between_limiters(redis_url: str) -> None:
+    # Two limiters with their own storage objects stand for two processes.
+    first = RateLimiter("5/second", storage=redis_url)
+    second = RateLimiter("5/second", storage=redis_url)
+    started = time.monotonic()
+    for _ in range(5):
+        first.acquire("shared-key")
+        second.acquire("shared-key")
+    assert time.monotonic() - started >= 1.0
+    alone = RateLimiter("5/second")
+    started = time.monotonic()
+    for _ in range(5):
+        alone.acquire("shared-key")
+    assert time.monotonic() - started < 0.5
+
+
+async def test_async_redis_storage(redis_url: str) -> None:
+    limiter = RateLimiter("3/second", storage=redis_url)
+    started = time.monotonic()
+    for _ in range(7):
+        await limiter.acquire_async("async-key")
+    assert time.monotonic() - started >= 2.0

@@ -49,7 +49,10 @@ class RateLimiter:
     async def acquire_async(self, key: str) -> None:
         """``acquire`` for coroutines."""
         if self._async is None:
-            self._async = AsyncMovingWindow(storage_from_string("async+" + self.storage))
+            # redis-py's asyncio client, so that one dependency serves both sides
+            options = {"implementation": "redispy"} if self.storage.startswith("redis") else {}
+            storage = storage_from_string("async+" + self.storage, **options)
+            self._async = AsyncMovingWindow(storage)
         while not await self._async.hit(self._item, key):
             stats = await self._async.get_window_stats(self._item, key)
             await asyncio.sleep(self._wait_seconds(stats.reset_time))
