@@ -95,7 +95,9 @@ class _Client:
         timeout: Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
+        max_connections: int | None = None,
     ) -> None:
+        """``max_connections``: the pool size (default 10 for the sync client, 100 async)."""
         key = _setting(api_key, "NEXMO_API_KEY")
         secret = _setting(api_secret, "NEXMO_API_SECRET")
         if not key:
@@ -112,6 +114,10 @@ class _Client:
         self.timeout = Timeout.of(timeout)
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
+        self._open_transport(max_connections)
+
+    def _open_transport(self, max_connections: int | None) -> None:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
@@ -182,16 +188,8 @@ class NexmoClient(_Client):
     ``NEXMO_REST_URL`` / ``NEXMO_API_URL``, then the real Nexmo hosts.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        api_secret: str | None = None,
-        *,
-        max_connections: int = 10,
-        **settings: Any,
-    ) -> None:
-        super().__init__(api_key, api_secret, **settings)
-        self._transport = SyncTransport(max_connections)
+    def _open_transport(self, max_connections: int | None) -> None:
+        self._transport = SyncTransport(max_connections or 10)
 
     def close(self) -> None:
         self._transport.close()
@@ -351,16 +349,8 @@ class NexmoClient(_Client):
 class AsyncNexmoClient(_Client):
     """The nine actions for asyncio (aiohttp underneath). Safe to share between tasks."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        api_secret: str | None = None,
-        *,
-        max_connections: int = 100,
-        **settings: Any,
-    ) -> None:
-        super().__init__(api_key, api_secret, **settings)
-        self._transport = AsyncTransport(max_connections)
+    def _open_transport(self, max_connections: int | None) -> None:
+        self._transport = AsyncTransport(max_connections or 100)
 
     async def aclose(self) -> None:
         await self._transport.close()
