@@ -129,3 +129,20 @@ def test_policy_rules() -> None:
     )
     assert not policy.may_retry(server, creates=True) and policy.may_retry(server, creates=False)
     assert not policy.may_retry(errors.AuthenticationError("x"), creates=False)
+
+
+def test_retry_state_budgets() -> None:
+    policy = RetryPolicy(max_retries=2, throttle_budget=5.0, backoff=0.1, max_backoff=0.3)
+    reads = policy.begin(creates=False)
+    server = errors.ServerError("x", 503)
+    delays = [reads.next_delay(server) for _ in range(3)]
+    assert delays[2] is None and all(0 <= d <= 0.3 for d in delays[:2])
+    throttled = policy.begin(creates=True)
+    assert throttled.next_delay(errors.ThrottledError("t", retry_after=2.0)) == 2.0
+    assert throttled.next_delay(errors.ThrottledError("t")) == 1.0  # SMS status 1: no header
+    capped = policy.begin(creates=True)
+    assert capped.next_delay(errors.ThrottledError("t", retry_after=60)) <= 5.0
+    spent = policy.begin(creates=True)
+    spent.started -= 10
+    assert spent.next_delay(errors.ThrottledError("t")) is None
+    assert policy.begin(creates=True).next_delay(errors.TransportError("x", sent=True)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -15,7 +16,7 @@ from pydantic import SecretStr
 
 from nexmo_connector import actions
 from nexmo_connector.actions import Action
-from nexmo_connector.errors import ValidationError
+from nexmo_connector.errors import NexmoError, ValidationError
 from nexmo_connector.models import (
     ApplicationOptions,
     ApplicationRequest,
@@ -39,7 +40,7 @@ from nexmo_connector.models import (
     check_url,
     validated,
 )
-from nexmo_connector.retries import RetryPolicy
+from nexmo_connector.retries import RetryPolicy, RetryState
 from nexmo_connector.signing import SignatureMethod, sign
 from nexmo_connector.throttle import RateLimiter
 from nexmo_connector.transport import AsyncTransport, HttpRequest, SyncTransport, Timeout
@@ -207,19 +208,28 @@ class NexmoClient(_Client):
 
     def _run(self, action: Action[T], timeout: Timeout | float | None) -> T:
         limit = self._timeout(timeout)
-        for attempt in self.retry.retrying(creates=action.creates):
-            with attempt:
-                if self.rate_limiter is not None:
-                    self.rate_limiter.acquire(self.api_key)
-                started = time.perf_counter()
-                try:
-                    response = self._transport.send(self._request(action), limit)
-                except Exception as exc:
-                    self._log(action, started, type(exc).__name__)
+        retries: RetryState | None = None
+        while True:
+            try:
+                return self._attempt(action, limit)
+            except NexmoError as exc:
+                retries = retries or self.retry.begin(creates=action.creates)
+                delay = retries.next_delay(exc)
+                if delay is None:
                     raise
-                self._log(action, started, f"HTTP {response.status}")
-                return action.parse(response)
-        raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(delay)
+
+    def _attempt(self, action: Action[T], limit: Timeout) -> T:
+        if self.rate_limiter is not None:
+            self.rate_limiter.acquire(self.api_key)
+        started = time.perf_counter()
+        try:
+            response = self._transport.send(self._request(action), limit)
+        except NexmoError as exc:
+            self._log(action, started, type(exc).__name__)
+            raise
+        self._log(action, started, f"HTTP {response.status}")
+        return action.parse(response)
 
     def send_sms(
         self,
@@ -368,19 +378,28 @@ class AsyncNexmoClient(_Client):
 
     async def _run(self, action: Action[T], timeout: Timeout | float | None) -> T:
         limit = self._timeout(timeout)
-        async for attempt in self.retry.async_retrying(creates=action.creates):
-            with attempt:
-                if self.rate_limiter is not None:
-                    await self.rate_limiter.acquire_async(self.api_key)
-                started = time.perf_counter()
-                try:
-                    response = await self._transport.send(self._request(action), limit)
-                except Exception as exc:
-                    self._log(action, started, type(exc).__name__)
+        retries: RetryState | None = None
+        while True:
+            try:
+                return await self._attempt(action, limit)
+            except NexmoError as exc:
+                retries = retries or self.retry.begin(creates=action.creates)
+                delay = retries.next_delay(exc)
+                if delay is None:
                     raise
-                self._log(action, started, f"HTTP {response.status}")
-                return action.parse(response)
-        raise AssertionError("unreachable")  # pragma: no cover
+            await asyncio.sleep(delay)
+
+    async def _attempt(self, action: Action[T], limit: Timeout) -> T:
+        if self.rate_limiter is not None:
+            await self.rate_limiter.acquire_async(self.api_key)
+        started = time.perf_counter()
+        try:
+            response = await self._transport.send(self._request(action), limit)
+        except NexmoError as exc:
+            self._log(action, started, type(exc).__name__)
+            raise
+        self._log(action, started, f"HTTP {response.status}")
+        return action.parse(response)
 
     async def send_sms(
         self,
