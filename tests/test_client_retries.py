@@ -84,7 +84,7 @@ def test_refused_connection_is_retried_until_the_server_is_up() -> None:
     port = free_port()
     server = SandboxServer(FAST, port=port)
     threading.Timer(0.3, server.start).start()
-    retry = RetryPolicy(max_retries=30, backoff=0.05, max_backoff=0.1)
+    retry = RetryPolicy(max_retries=200, backoff=0.05, max_backoff=0.1)
     url = f"http://127.0.0.1:{port}"
     try:
         with NexmoClient(KEY, SECRET, rest_url=url, api_url=url, retry=retry) as client:
