@@ -7,6 +7,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nexmo_connector import NexmoClient, errors, parse_delivery_receipt, parse_tts_callback
 from nexmo_connector.sandbox import SandboxServer
@@ -124,3 +126,14 @@ def test_reprs_of_settings_and_requests_hide_secrets() -> None:
         ),
     ]
     assert not any(SECRET in t or SIGNATURE in t for t in texts)
+
+
+@given(st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=8))
+def test_form_encoding_matches_urlencode(params: dict[str, str]) -> None:
+    from urllib.parse import parse_qsl, urlencode
+
+    from nexmo_connector.transport import encode_form
+
+    assert dict(parse_qsl(encode_form(params), keep_blank_values=True)) == dict(
+        parse_qsl(urlencode(params), keep_blank_values=True)
+    )

@@ -7,10 +7,11 @@ never made, so that callers know whether a request may have reached Nexmo.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import aiohttp
 import urllib3
@@ -47,10 +48,22 @@ class HttpRequest:
 
     def encoded_body(self) -> str | None:
         if self.form is not None:
-            return urlencode(self.form)
+            return encode_form(self.form)
         if self.json is not None:
             return json.dumps(self.json)
         return None
+
+
+_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(text: str) -> str:
+    return text if _SAFE.fullmatch(text) else quote_plus(text)
+
+
+def encode_form(params: Mapping[str, str]) -> str:
+    """``urlencode`` for the common case of plain values, without quoting what needs none."""
+    return "&".join(f"{_quote(key)}={_quote(value)}" for key, value in params.items())
 
 
 @dataclass(frozen=True, slots=True)
