@@ -116,3 +116,24 @@ def test_fuzzed_v2_bodies_never_5xx(http: httpx.Client, body: object) -> None:
         "/v2/applications", auth=(KEY, SECRET), json={"name": "f", "capabilities": body}
     )
     assert response.status_code in (201, 400)
+
+
+def test_inspection_inputs_are_validated(http: httpx.Client) -> None:
+    bad_country = http.post(
+        "/_sandbox/accounts", json={"api_key": "x", "api_secret": "y", "numbers": ["Mars"]}
+    )
+    assert bad_country.status_code == 422
+    assert bad_country.json()["invalid_parameters"][0]["name"] == "numbers"
+    made = http.post(
+        "/_sandbox/accounts", json={"api_key": "x", "api_secret": "y", "numbers": ["de", "US"]}
+    )
+    assert made.status_code == 201
+    owned = http.get("/account/numbers", params={"api_key": "x", "api_secret": "y"}).json()
+    assert {n["country"] for n in owned["numbers"]} == {"DE", "US"}
+    assert (
+        http.post("/_sandbox/accounts", json={"api_key": "x", "api_secret": "z"}).status_code == 409
+    )
+    assert http.post("/_sandbox/numbers", json={"msisdn": "12"}).status_code == 422
+    assert http.patch("/_sandbox/accounts/nobody", json={"balance": "1"}).status_code == 404
+    assert http.patch("/_sandbox/accounts/x", json={"receipt_url": "nope"}).status_code == 422
+    assert "api_secret" not in http.get("/_sandbox/accounts/x").text

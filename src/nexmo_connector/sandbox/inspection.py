@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
+from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
 from nexmo_connector.sandbox.records import Call, Fault, Message, OwnedNumber
@@ -50,6 +50,11 @@ class AccountIn(BaseModel):
     )
 
     _check_url = field_validator("receipt_url")(_url)
+
+    @field_validator("numbers")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return [check_country(code) for code in value]
 
 
 class AccountPatch(BaseModel):
