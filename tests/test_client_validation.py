@@ -166,3 +166,10 @@ def test_client_settings_validated(monkeypatch) -> None:
     client = NexmoClient()
     assert client.api_key == "env-key" and client.rest_url == "http://127.0.0.1:1"
     assert client.api_url == "https://api.nexmo.com"
+
+
+def test_timeouts_must_be_positive(client: NexmoClient) -> None:
+    with pytest.raises(errors.ValidationError, match="timeout: must be a positive"):
+        client.list_owned_numbers(timeout=0)
+    with pytest.raises(errors.ValidationError, match="timeout"):
+        NexmoClient("k", "s", timeout=-1)

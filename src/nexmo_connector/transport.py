@@ -16,7 +16,7 @@ from urllib.parse import quote_plus, urlencode
 import aiohttp
 import urllib3
 
-from nexmo_connector.errors import TransportError
+from nexmo_connector.errors import TransportError, ValidationError
 
 USER_AGENT = "nexmo-connector/0.1"
 
@@ -30,7 +30,11 @@ class Timeout:
 
     @classmethod
     def of(cls, value: Timeout | float) -> Timeout:
-        return value if isinstance(value, Timeout) else cls(float(value), float(value))
+        """``value`` as a Timeout (a number sets both); refuses anything not positive."""
+        timeout = value if isinstance(value, Timeout) else cls(float(value), float(value))
+        if not (timeout.connect > 0 and timeout.read > 0):
+            raise ValidationError("timeout", "must be a positive number of seconds")
+        return timeout
 
 
 @dataclass(frozen=True, slots=True)
