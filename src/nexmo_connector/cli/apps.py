@@ -115,68 +115,6 @@ def _write_key(path: Path, application_id: str, pem: str) -> None:
         handle.write(pem)
 
 
-WEBHOOK_OPTIONS = (
-    "answer_url", "event_url", "answer_method", "event_method", "inbound_url", "status_url",
-)  # fmt: skip
-
-
-def _webhooks(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The webhook options a command was given (from its ``locals()``)."""
-    return {name: arguments[name] for name in WEBHOOK_OPTIONS if arguments[name] is not None}
-
-
-def _check_key_destination(path: Path | None) -> None:
-    """Refuse before creating anything if the private key could not be written."""
-    if path is not None and path.exists():
-        fail(f"--private-key-file: {path} exists already", EXIT_USAGE)
-    folder = (path or Path("x")).resolve().parent
-    if not os.access(folder, os.W_OK):
-        fail(f"--private-key-file: cannot write in {folder}", EXIT_USAGE)
-
-
-@app.command("list")
-@shared_options
-def list_applications(
-    settings: Settings,
-    page_size: Annotated[int | None, typer.Option(help="Per page (≤ 100).")] = None,
-    page_index: Annotated[int | None, typer.Option(help="Page, from 0.")] = None,
-    every_page: Annotated[bool, typer.Option("--all", help="Follow every page.")] = False,
-) -> None:
-    """List applications.
-
-    Example: nexmo-connector apps list --all
-    """
-    with upstream_errors(), settings.client() as client:
-        if every_page:
-            applications = list(client.iter_applications())
-        else:
-            applications = client.list_applications(page_size, page_index).applications
-    _show(settings, "Applications", applications, applications)
-
-
-@app.command("get")
-@shared_options
-def get(settings: Settings, application_id: AppId) -> None:
-    """Show one application.
-
-    Example: nexmo-connector apps get 0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11
-    """
-    with upstream_errors(), settings.client() as client:
-        application = client.get_application(application_id)
-    _show(settings, "Application", application, [application])
-
-
-def _write_key(path: Path, pem: str) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        fail(f"--private-key-file: {path} exists already; the key was not written", EXIT_USAGE)
-    except OSError as exc:
-        fail(f"--private-key-file: cannot write {path}: {exc.strerror}", EXIT_USAGE)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(pem)
-
-
 @app.command("create")
 @shared_options
 def create(
