@@ -64,6 +64,12 @@ def sandbox(
     call_time_scale: Annotated[
         float, typer.Option(min=0, help="Simulated call seconds per real second.")
     ] = 0.05,
+    webhook_attempts: Annotated[
+        int, typer.Option(min=1, max=100, help="Delivery attempts per receipt or callback.")
+    ] = 6,
+    slow_seconds: Annotated[
+        float, typer.Option(min=0, help="Delay of the slow-upstream magic number.")
+    ] = 3.0,
 ) -> None:
     """Start the offline Nexmo sandbox.
 
@@ -85,6 +91,8 @@ def sandbox(
         seed=seed,
         receipt_delay=receipt_delay,
         call_time_scale=call_time_scale,
+        webhook_attempts=webhook_attempts,
+        slow_seconds=slow_seconds,
     )
     console = Console(stderr=True)
     url = f"http://{host}:{port}"
