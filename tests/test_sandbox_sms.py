@@ -262,3 +262,16 @@ def test_inspection_filters_and_paging(http: httpx.Client) -> None:
     assert one["text"] == "m4"
     assert http.get("/_sandbox/messages/nope").status_code == 404
     assert http.get("/_sandbox/messages", params={"limit": -1}).status_code == 422
+
+
+def test_max_messages_keeps_the_newest(make_sandbox) -> None:
+    sandbox = make_sandbox(max_messages=3)
+    with httpx.Client(base_url=sandbox.url) as client:
+        ids = [
+            only(send_sms(client, to=TO, text=f"m{i}", **{"from": "Acme"}))["message-id"]
+            for i in range(5)
+        ]
+        kept = client.get("/_sandbox/messages").json()["messages"]
+        assert [m["text"] for m in kept] == ["m2", "m3", "m4"]
+        assert client.get(f"/_sandbox/messages/{ids[0]}").status_code == 404
+        assert client.get(f"/_sandbox/messages/{ids[4]}").status_code == 200

@@ -70,6 +70,9 @@ def sandbox(
     slow_seconds: Annotated[
         float, typer.Option(min=0, help="Delay of the slow-upstream magic number.")
     ] = 3.0,
+    max_messages: Annotated[
+        int, typer.Option(min=0, help="Keep at most N messages, oldest dropped (0 = all).")
+    ] = 0,
 ) -> None:
     """Start the offline Nexmo sandbox.
 
@@ -93,6 +96,7 @@ def sandbox(
         call_time_scale=call_time_scale,
         webhook_attempts=webhook_attempts,
         slow_seconds=slow_seconds,
+        max_messages=max_messages,
     )
     console = Console(stderr=True)
     url = f"http://{host}:{port}"

@@ -46,3 +46,5 @@ class SandboxConfig:
     slow_seconds: float = 3.0
     """Extra latency of the "slow upstream" scenario numbers."""
     max_body_bytes: int = MAX_BODY_BYTES
+    max_messages: int = 0
+    """Keep at most this many messages, dropping the oldest (0 keeps all; ~4 KB each)."""

@@ -38,7 +38,7 @@ class SandboxState:
         self.config = config
         self.persistence = Persistence(config.state_path) if config.state_path else None
         self.accounts: dict[str, Account] = {}
-        self.messages: list[Message] = []
+        self.messages: deque[Message] = deque()
         self.message_by_id: dict[str, Message] = {}
         self.calls: dict[str, Call] = {}
         self.webhooks: dict[str, Webhook] = {}
@@ -188,6 +188,19 @@ class SandboxState:
         for webhook in message.receipts:
             self.webhooks[webhook.id] = webhook
         self._persist_message(message)
+        limit = self.config.max_messages
+        while limit and len(self.messages) > limit:
+            self._forget(self.messages.popleft())
+
+    def _forget(self, message: Message) -> None:
+        """Drop the oldest message (``--max-messages``); receipts still owed are kept."""
+        for message_id in message.message_ids:
+            self.message_by_id.pop(message_id, None)
+        for webhook in message.receipts:
+            if webhook.state != "pending":
+                self.webhooks.pop(webhook.id, None)
+        if self.persistence:
+            self.persistence.delete("messages", message.message_ids[0])
 
     def _persist_message(self, message: Message) -> None:
         if self.persistence:
