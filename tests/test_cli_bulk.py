@@ -275,3 +275,12 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(
     assert rerun.returncode == 0, rerun.stderr
     after = sent_refs(http)
     assert len(after) == 120 and set(after.values()) == {1}
+
+
+def test_unwritable_journal_and_results_are_named(sandbox: SandboxServer, tmp_path: Path) -> None:
+    csv_path = people(tmp_path / "p.csv", 1)
+    journal = bulk(sandbox, csv_path, "--journal", str(tmp_path / "missing" / "j.db"))
+    assert journal.exit_code == 2 and "--journal: cannot open" in journal.output
+    results = bulk(sandbox, csv_path, "--results", str(tmp_path / "missing" / "r.csv"))
+    assert results.exit_code == 2 and "--results: cannot write" in results.output
+    assert "Traceback" not in journal.output + results.output

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import sqlite3
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -412,9 +413,11 @@ def bulk(
     if parsed.problems and not skip_invalid:
         count = len(parsed.problems)
         fail(f"{count} invalid row(s); nothing was sent (see --skip-invalid)", EXIT_USAGE)
-    journal = Journal(journal_path or file.with_name(file.name + ".journal"))
+    journal = _open_journal(journal_path or file.with_name(file.name + ".journal"))
     batch = journal.batch_ref(batch_key(sender, text, to_column, client_ref_column, options))
     results = results_path or file.with_name(file.stem + ".results.csv")
+    if not results.parent.is_dir():
+        fail(f"--results: cannot write {results}: no folder {results.parent}", EXIT_USAGE)
     interrupted, fatal = False, None
     try:
         run = asyncio.run(
@@ -428,7 +431,13 @@ def bulk(
         fail(describe(exc), exit_code(exc))
     finally:
         journal.close()
-    write_results(results, rows, entries, parsed.problems)
+    try:
+        write_results(results, rows, entries, parsed.problems)
+    except OSError as exc:
+        fail(
+            f"--results: cannot write {results}: {exc.strerror} (the journal has it all)",
+            EXIT_USAGE,
+        )
     summary = _summary(batch, rows, entries, parsed.problems, results)
     out.emit(
         summary, lambda: table("Bulk send", ["", "value"], [[k, v] for k, v in summary.items()])
@@ -439,6 +448,13 @@ def bulk(
     if fatal is not None:
         fail(describe(fatal), EXIT_AUTH)
     raise typer.Exit(_exit_code(entries))
+
+
+def _open_journal(path: Path) -> Journal:
+    try:
+        return Journal(path)
+    except sqlite3.Error as exc:
+        fail(f"--journal: cannot open {path}: {exc}", EXIT_USAGE)
 
 
 def _summary(
