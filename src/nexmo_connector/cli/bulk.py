@@ -336,7 +336,8 @@ async def _run(
     settings: Settings, batch: str, rows: list[Row], journal: Journal, rate: float,
     concurrency: int, resend_unknown: bool,
 ) -> BulkSender:  # fmt: skip
-    limiter = RateLimiter(f"{max(1, round(rate))}/second")
+    per_minute = rate < 1  # limits counts whole calls: slow rates go per minute
+    limiter = RateLimiter(f"{round(rate * 60)}/minute" if per_minute else f"{round(rate)}/second")
     async with settings.async_client(limiter) as client:
         lookup = SentLookup(
             client.rest_url, client.api_url, client.api_key, settings.api_secret or ""
