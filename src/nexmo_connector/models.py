@@ -24,16 +24,20 @@ from pydantic import (
 
 from nexmo_connector.errors import ValidationError
 from nexmo_connector.phone import InvalidNumber, check_country, normalize_msisdn
-from nexmo_connector.sms import MAX_TEXT_CHARS, is_gsm7
+from nexmo_connector.sms import (
+    MAX_BINARY_OCTETS,
+    MAX_CLIENT_REF,
+    MAX_TEXT_CHARS,
+    is_gsm7,
+    is_hex,
+    is_sender_id,
+)
 
 SmsType = Literal["text", "unicode", "binary", "wappush", "vcal", "vcard"]
 NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
 ApplicationType = Literal["voice", "messages", "rtc"]
 HttpMethod = Literal["GET", "POST"]
-MAX_BINARY_OCTETS = 140
 MAX_TTS_TEXT = 1500
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
-_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
 _LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
@@ -129,7 +133,7 @@ class SmsRequest(RequestModel):
     text: str | None = None
     type: SmsType | None = None
     status_report_req: bool | None = Field(None, alias="status-report-req")
-    client_ref: str | None = Field(None, alias="client-ref", max_length=40)
+    client_ref: str | None = Field(None, alias="client-ref", max_length=MAX_CLIENT_REF)
     vcard: str | None = None
     vcal: str | None = None
     ttl: int | None = Field(None, ge=20_000, le=604_800_000)
@@ -145,12 +149,9 @@ class SmsRequest(RequestModel):
     @field_validator("from_")
     @classmethod
     def _sender(cls, value: str) -> str:
-        if _ALPHANUMERIC_SENDER.fullmatch(value):
-            return value
-        digits = value.removeprefix("+")
-        if digits.isdigit() and len(digits) <= 15:
-            return digits
-        raise ValueError("must be a number or at most 11 letters, digits and spaces")
+        if not is_sender_id(value):
+            raise ValueError("must be a number or at most 11 letters, digits and spaces")
+        return value.removeprefix("+") if value.lstrip("+").isdigit() else value
 
     _to = field_validator("to")(_msisdn)
 
@@ -167,7 +168,7 @@ class SmsRequest(RequestModel):
     @field_validator("udh", "body")
     @classmethod
     def _hex(cls, value: str | None) -> str | None:
-        if value is not None and not _HEX.fullmatch(value):
+        if value is not None and not is_hex(value):
             raise ValueError("must be hex-encoded octets")
         return value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -30,15 +29,18 @@ from nexmo_connector.sandbox.wire import (
     read_params,
 )
 from nexmo_connector.signing import sign
-from nexmo_connector.sms import MAX_TEXT_CHARS, sms_parts, to_gsm7
+from nexmo_connector.sms import (
+    MAX_BINARY_OCTETS,
+    MAX_CLIENT_REF,
+    MAX_TEXT_CHARS,
+    is_hex,
+    is_sender_id,
+    sms_parts,
+    to_gsm7,
+)
 
 SMS_TYPES = ("text", "unicode", "binary", "wappush", "vcal", "vcard")
-MAX_BINARY_OCTETS = 140
-MAX_CLIENT_REF = 40
 TTL_RANGE = (20_000, 604_800_000)
-_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
-_NUMERIC_SENDER = re.compile(r"\+?\d{1,15}")
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
 _FLAG = {"0": False, "1": True, "false": False, "true": True}
 _NO_CREDIT = "Quota Exceeded - rejected"
 
@@ -88,7 +90,7 @@ def _content(params: Params, sms_type: str) -> Content:
         body = _required(params, "body")
         udh = params.get("udh", "")
         for name, value in (("body", body), ("udh", udh)):
-            if not _HEX.fullmatch(value):
+            if not is_hex(value):
                 raise Rejected(3, f"Invalid {name} param")
         if (len(body) + len(udh)) // 2 > MAX_BINARY_OCTETS:
             raise Rejected(12, "Message too long")
@@ -117,7 +119,7 @@ def validate(params: Params) -> tuple[str, str, str, Content]:
         check_msisdn(to)
     except InvalidNumber:
         raise Rejected(3, "Invalid to param") from None
-    if not (_ALPHANUMERIC_SENDER.fullmatch(sender) or _NUMERIC_SENDER.fullmatch(sender)):
+    if not is_sender_id(sender):
         raise Rejected(15, "Illegal Sender Address - rejected")
     report = params.get("status-report-req", "")
     if report and report.lower() not in _FLAG:
