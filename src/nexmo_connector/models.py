@@ -11,6 +11,7 @@ import re
 import uuid
 from decimal import Decimal
 from typing import Any, Literal, TypedDict, TypeVar
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic import (
@@ -39,7 +40,6 @@ ApplicationType = Literal["voice", "messages", "rtc"]
 HttpMethod = Literal["GET", "POST"]
 MAX_TTS_TEXT = 1500
 _LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
-_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,8 +58,19 @@ def validated(model: type[M], **values: Any) -> M:
         raise ValidationError(field.rstrip("_"), reason[:1].lower() + reason[1:]) from None
 
 
+def is_http_url(value: str, max_length: int = 2000) -> bool:
+    """An absolute http(s) URL with a host and no white space (one rule for client and sandbox)."""
+    if not value or len(value) > max_length or any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def check_url(value: str | None, max_length: int = 2000) -> str | None:
-    if value is not None and (len(value) > max_length or not _URL.fullmatch(value)):
+    if value is not None and not is_http_url(value, max_length):
         raise ValueError(f"must be an absolute http(s) URL of at most {max_length} characters")
     return value
 

@@ -9,9 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from nexmo_connector.models import is_http_url
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.state import SandboxState
-from nexmo_connector.sandbox.wire import is_http_url
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "voice": {"answer_url": "GET", "fallback_answer_url": "GET", "event_url": "POST"},

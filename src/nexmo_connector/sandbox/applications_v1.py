@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nexmo_connector.models import is_http_url
 from nexmo_connector.sandbox import applications as apps
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
@@ -19,7 +20,6 @@ from nexmo_connector.sandbox.wire import (
     Params,
     error_response,
     int_param,
-    is_http_url,
     json_response,
     read_params,
     retry_after,

@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
+from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
 from nexmo_connector.sandbox.records import Call, Fault, Message, OwnedNumber
 from nexmo_connector.sandbox.scenarios import catalogue
-from nexmo_connector.sandbox.wire import is_http_url
 from nexmo_connector.signing import SignatureMethod
 
 router = APIRouter(prefix="/_sandbox", tags=["inspection"])

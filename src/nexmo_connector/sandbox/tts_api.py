@@ -13,6 +13,7 @@ from decimal import Decimal
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
@@ -25,7 +26,6 @@ from nexmo_connector.sandbox.wire import (
     InvalidParam,
     Params,
     int_param,
-    is_http_url,
     json_response,
     read_params,
     retry_after,

@@ -12,7 +12,7 @@ import json
 import math
 import uuid
 from typing import Any, Literal, overload
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -233,14 +233,3 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
 def retry_after(seconds: float) -> dict[str, str]:
     """A ``Retry-After`` header in whole seconds (at least 1)."""
     return {"Retry-After": str(max(1, math.ceil(seconds)))}
-
-
-def is_http_url(value: str, max_length: int = 2000) -> bool:
-    """An absolute http(s) URL with a host."""
-    if not value or len(value) > max_length:
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
