@@ -38,25 +38,9 @@ def people(path: Path, count: int, extra: list[list[str]] = ()) -> Path:
     return path
 
 
-def bulk(sandbox: SandboxServer, csv_path: Path, *args: str):
-    return runner.invoke(
-        app,
-        [
-            "sms",
-            "bulk",
-            str(csv_path),
-            "--from",
-            "Acme",
-            "--text",
-            "Hi {name}",
-            "--sandbox",
-            sandbox.url,
-            "--rate",
-            "200",
-            *args,
-        ],
-        env=ENV,
-    )
+def bulk(sandbox: SandboxServer, csv_path: Path, *args: str, text: str = "Hi {name}"):
+    command = ["sms", "bulk", str(csv_path), "--from", "Acme", "--text", text]
+    return runner.invoke(app, [*command, "--sandbox", sandbox.url, "--rate", "200", *args], env=ENV)
 
 
 def results(csv_path: Path) -> list[dict[str, str]]:
@@ -116,39 +100,9 @@ def test_bad_rows_reported_with_line_numbers_and_never_sent(
 
 def test_template_and_columns_checked(sandbox: SandboxServer, tmp_path: Path) -> None:
     csv_path = people(tmp_path / "p.csv", 2)
-    unknown = runner.invoke(
-        app,
-        [
-            "sms",
-            "bulk",
-            str(csv_path),
-            "--from",
-            "A",
-            "--text",
-            "Hi {nick}",
-            "--sandbox",
-            sandbox.url,
-        ],
-        env=ENV,
-    )
+    unknown = bulk(sandbox, csv_path, text="Hi {nick}")
     assert unknown.exit_code == 2 and "--text: the CSV has no column nick" in unknown.output
-    column = runner.invoke(
-        app,
-        [
-            "sms",
-            "bulk",
-            str(csv_path),
-            "--from",
-            "A",
-            "--text",
-            "x",
-            "--to-column",
-            "phone",
-            "--sandbox",
-            sandbox.url,
-        ],
-        env=ENV,
-    )
+    column = bulk(sandbox, csv_path, "--to-column", "phone")
     assert column.exit_code == 2 and "--to-column" in column.output
     missing = runner.invoke(
         app, ["sms", "bulk", str(tmp_path / "none.csv"), "--from", "A", "--text", "x"], env=ENV

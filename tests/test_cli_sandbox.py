@@ -67,3 +67,12 @@ def test_bad_flags_are_named_without_traceback() -> None:
         [EXE, "sandbox", "--signature-method", "crc"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "md5hash" in result.stderr
+
+
+def test_unusable_state_path_is_named(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [EXE, "sandbox", "--port", str(free_port()), "--state", str(tmp_path)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 2 and "--state: cannot keep state" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from nexmo_connector.cli.common import EXIT_USAGE, fail
 from nexmo_connector.sandbox.config import DEFAULT_API_KEY, DEFAULT_API_SECRET, SandboxConfig
 from nexmo_connector.sandbox.server import serve
 from nexmo_connector.signing import SIGNATURE_METHODS
@@ -103,4 +105,9 @@ def sandbox(
     console.print(f"Nexmo sandbox listening on [bold]{url}[/] (both rest and api hosts)")
     console.print(f"  api key: {api_key}   api secret: {api_secret}")
     console.print(f"  inspection API: {url}/_sandbox/messages   OpenAPI: {url}/docs")
-    serve(config, host, port)
+    try:
+        serve(config, host, port)
+    except (OSError, sqlite3.Error) as exc:
+        if state is None:
+            raise
+        fail(f"--state: cannot keep state in {state}: {exc}", EXIT_USAGE)

@@ -13,7 +13,7 @@ from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
-from nexmo_connector.sandbox.records import Call, Fault, Message, OwnedNumber
+from nexmo_connector.sandbox.records import Call, Fault, OwnedNumber
 from nexmo_connector.sandbox.scenarios import catalogue
 from nexmo_connector.signing import SignatureMethod
 
@@ -92,10 +92,6 @@ class NumberIn(BaseModel):
     _check_url = field_validator("mo_http_url")(_url)
 
 
-def _message_view(message: Message) -> dict[str, Any]:
-    return message.dump()
-
-
 def _call_view(call: Call) -> dict[str, Any]:
     view = call.dump()
     view["state"] = "completed" if time.time() >= call.ends_at else "ringing"
@@ -141,7 +137,7 @@ def list_messages(
         and (client_ref is None or m.client_ref == client_ref)
         and (api_key is None or m.api_key == api_key)
     ]
-    return {"messages": [_message_view(m) for m in _page(found, limit, offset)]}
+    return {"messages": [m.dump() for m in _page(found, limit, offset)]}
 
 
 @router.get("/messages/{message_id}", summary="The message one part id belongs to")
@@ -149,7 +145,7 @@ def get_message(request: Request, message_id: str) -> dict[str, Any]:
     message = _sandbox(request).state.message_by_id.get(message_id)
     if message is None:
         raise HTTPException(404, f"no message with message-id {message_id[:64]}")
-    return _message_view(message)
+    return message.dump()
 
 
 @router.get("/receipts", summary="Delivery receipts with every delivery attempt")
