@@ -70,7 +70,7 @@ def test_redis_storage_shares_one_budget_between_limiters(redis_url: str) -> Non
     started = time.monotonic()
     for _ in range(5):
         alone.acquire("shared-key")
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 0.9  # waiting would take ~1 s
 
 
 async def test_async_redis_storage(redis_url: str) -> None:
