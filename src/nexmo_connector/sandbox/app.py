@@ -24,6 +24,8 @@ from nexmo_connector.sandbox import (
 from nexmo_connector.sandbox.config import SandboxConfig
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultMiddleware
+from nexmo_connector.sandbox.inbox import assets
+from nexmo_connector.sandbox.inbox import router as inbox_router
 from nexmo_connector.sandbox.inspection import router as inspection_router
 from nexmo_connector.sandbox.wire import api_of, error_response, json_response
 
@@ -34,6 +36,7 @@ DESCRIPTION = """A Nexmo-compatible API server for offline development and tests
 The Nexmo paths (`/sms/json`, `/tts/json`, `/account/numbers`, `/number/search`,
 `/v1/applications`, `/v2/applications`) behave like Nexmo on the wire. `/_sandbox/`
 is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset.
+`/_sandbox/inbox` is a live web inbox of the messages and calls sent.
 """
 
 
@@ -122,6 +125,8 @@ def create_app(config: SandboxConfig | None = None) -> ASGIApp:
             tags=["Nexmo APIs"],
         )
     app.include_router(inspection_router)
+    app.include_router(inbox_router)
+    app.mount("/_sandbox/ui", assets, name="ui")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -13,7 +12,7 @@ from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
-from nexmo_connector.sandbox.records import Call, Fault, OwnedNumber
+from nexmo_connector.sandbox.records import Fault, OwnedNumber
 from nexmo_connector.sandbox.scenarios import catalogue
 from nexmo_connector.signing import SignatureMethod
 
@@ -92,12 +91,6 @@ class NumberIn(BaseModel):
     _check_url = field_validator("mo_http_url")(_url)
 
 
-def _call_view(call: Call) -> dict[str, Any]:
-    view = call.dump()
-    view["state"] = "completed" if time.time() >= call.ends_at else "ringing"
-    return view
-
-
 @router.get("", summary="What the sandbox holds")
 def summary(request: Request) -> dict[str, Any]:
     return _sandbox(request).state.snapshot()
@@ -119,7 +112,7 @@ def scenarios() -> dict[str, Any]:
     return {"scenarios": catalogue()}
 
 
-@router.get("/messages", summary="Accepted SMS requests, oldest first")
+@router.get("/messages", summary="Accepted SMS requests, oldest first (or newest)")
 def list_messages(
     request: Request,
     to: str | None = None,
@@ -128,10 +121,12 @@ def list_messages(
     api_key: Annotated[str | None, Query(alias="api-key")] = None,
     limit: Annotated[int | None, Query(ge=0)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
+    order: Literal["oldest", "newest"] = "oldest",
 ) -> dict[str, Any]:
+    messages = _sandbox(request).state.messages
     found = [
         m
-        for m in _sandbox(request).state.messages
+        for m in (reversed(messages) if order == "newest" else messages)
         if (to is None or m.to == to)
         and (sender is None or m.from_ == sender)
         and (client_ref is None or m.client_ref == client_ref)
@@ -167,7 +162,7 @@ def list_receipts(
 @router.get("/calls", summary="TTS calls, oldest first")
 def list_calls(request: Request, to: str | None = None) -> dict[str, Any]:
     calls = _sandbox(request).state.calls.values()
-    return {"calls": [_call_view(c) for c in calls if to is None or c.to == to]}
+    return {"calls": [c.view() for c in calls if to is None or c.to == to]}
 
 
 @router.get("/calls/{call_id}", summary="One TTS call and its callbacks")
@@ -175,7 +170,7 @@ def get_call(request: Request, call_id: str) -> dict[str, Any]:
     call = _sandbox(request).state.calls.get(call_id)
     if call is None:
         raise HTTPException(404, f"no call with call_id {call_id[:64]}")
-    return _call_view(call)
+    return call.view()
 
 
 @router.get("/applications", summary="Applications of every account")

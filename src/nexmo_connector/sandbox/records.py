@@ -126,6 +126,12 @@ class Call(Record):
     ends_at: float = Field(alias="ends-at")
     callbacks: list[Webhook] = Field(default_factory=list)
 
+    def view(self) -> dict[str, Any]:
+        """Inspection view: the record with its state as of now."""
+        data = self.dump()
+        data["state"] = "completed" if time.time() >= self.ends_at else "ringing"
+        return data
+
 
 class Application(Record):
     """An application; v1 and v2 are two views of it."""

@@ -11,10 +11,21 @@ import uvicorn
 
 from nexmo_connector.sandbox.app import create_app
 from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.sandbox.faults import FaultMiddleware
 
 
-def _uvicorn_config(config: SandboxConfig, host: str, port: int, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(
+class _Server(uvicorn.Server):
+    """uvicorn waits for open responses before it stops: end the event streams first."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        if isinstance(app, FaultMiddleware):
+            app.sandbox.state.events.close()
+        await super().shutdown(sockets)
+
+
+def _server(config: SandboxConfig, host: str, port: int, log_level: str) -> _Server:
+    uvicorn_config = uvicorn.Config(
         create_app(config),
         host=host,
         port=port,
@@ -22,14 +33,16 @@ def _uvicorn_config(config: SandboxConfig, host: str, port: int, log_level: str)
         access_log=False,
         server_header=False,
         lifespan="on",
+        timeout_graceful_shutdown=5,
     )
+    return _Server(uvicorn_config)
 
 
 def serve(
     config: SandboxConfig, host: str = "127.0.0.1", port: int = 14000, log_level: str = "warning"
 ) -> None:
     """Serve until interrupted."""
-    uvicorn.Server(_uvicorn_config(config, host, port, log_level)).run()
+    _server(config, host, port, log_level).run()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -53,7 +66,7 @@ class SandboxServer:
         self.config = config or SandboxConfig()
         self.host = host
         self.port = port or free_port(host)
-        self._server = uvicorn.Server(_uvicorn_config(self.config, self.host, self.port, "warning"))
+        self._server = _server(self.config, self.host, self.port, "warning")
         self._thread = threading.Thread(target=self._server.run, name="nexmo-sandbox", daemon=True)
 
     @property

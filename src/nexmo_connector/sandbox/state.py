@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.sandbox.events import EventBus
 from nexmo_connector.sandbox.inventory import inventory
 from nexmo_connector.sandbox.persistence import Persistence
 from nexmo_connector.sandbox.records import (
@@ -46,6 +47,7 @@ class SandboxState:
         self.numbers: dict[tuple[str, str], OwnedNumber] = {}
         self.faults: dict[str, Fault] = {}
         self.requests: deque[RequestLog] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.events = EventBus()
         self._id_prefix = secrets.token_hex(4).upper()
         self._id_counter = 0
         if self.persistence and self._load():
@@ -89,6 +91,7 @@ class SandboxState:
         if self.persistence:
             self.persistence.clear()
         self.seed()
+        self.events.publish("cleared", lambda: {"kind": "all"})
 
     def clear(self, kind: str) -> None:
         """Forget one kind of record: messages, calls, receipts, applications, numbers."""
@@ -104,7 +107,6 @@ class SandboxState:
             for message in self.messages:
                 message.receipts.clear()
                 self._persist_message(message)
-            return
         elif kind == "applications":
             self.applications.clear()
         elif kind == "numbers":
@@ -113,8 +115,9 @@ class SandboxState:
             self.faults.clear()
         elif kind == "requests":
             self.requests.clear()
-        if self.persistence:
+        if self.persistence and kind != "receipts":
             self.persistence.delete(kind)
+        self.events.publish("cleared", lambda: {"kind": kind})
 
     def _drop_webhooks(self, kind: str) -> None:
         for key in [k for k, w in self.webhooks.items() if w.kind == kind]:
@@ -188,6 +191,7 @@ class SandboxState:
         for webhook in message.receipts:
             self.webhooks[webhook.id] = webhook
         self._persist_message(message)
+        self.events.publish("message", message.dump)
         limit = self.config.max_messages
         while limit and len(self.messages) > limit:
             self._forget(self.messages.popleft())
@@ -211,6 +215,7 @@ class SandboxState:
         for webhook in call.callbacks:
             self.webhooks[webhook.id] = webhook
         self._persist_call(call)
+        self.events.publish("call", call.view)
 
     def _persist_call(self, call: Call) -> None:
         if self.persistence:
@@ -222,10 +227,12 @@ class SandboxState:
             message = self.message_by_id.get(webhook.ref)
             if message is not None:
                 self._persist_message(message)
+            self.events.publish("receipt", webhook.dump)
         else:
             call = self.calls.get(webhook.ref)
             if call is not None:
                 self._persist_call(call)
+                self.events.publish("call", call.view)
 
     # -- applications and numbers ------------------------------------------------------
     def save_application(self, application: Application) -> None:

@@ -1,0 +1,247 @@
+// The sandbox's live inbox: lists from the inspection API, refreshed on server-sent events.
+// Everything sent by users is shown with textContent, never parsed as HTML.
+"use strict";
+
+const LIMIT = 500;
+const state = { view: "messages", items: [], selected: null, filter: "" };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) {
+      node.append(child instanceof Node ? child : String(child));
+    }
+  }
+  return node;
+}
+
+const when = (seconds) => new Date(seconds * 1000).toLocaleString();
+const badge = (text, tone) => el("span", { class: "badge " + (tone || "") }, text);
+const toneOf = (s) =>
+  ({ delivered: "ok", accepted: "ok", completed: "ok", answered: "ok", machine: "ok",
+     failed: "bad", rejected: "bad", expired: "bad", unknown: "bad", blocked: "bad",
+     busy: "bad", timeout: "bad", cancelled: "bad",
+     pending: "wait", ringing: "wait", buffered: "wait" })[s] || "";
+
+function webhookBadges(hooks, label) {
+  return hooks.map((h) => badge(`${label} ${h.state}`, toneOf(h.state)));
+}
+
+function messageBadges(m) {
+  const badges = [badge(m.encoding), badge(`${m.parts} part${m.parts === 1 ? "" : "s"}`)];
+  if (m.status !== "0") badges.push(badge(`status ${m.status}`, "bad"));
+  const outcome = m.segments.find((s) => s["delivery-status"]);
+  if (outcome) badges.push(badge(outcome["delivery-status"], toneOf(outcome["delivery-status"])));
+  const states = [...new Set(m.receipts.map((r) => r.state))];
+  return badges.concat(states.map((s) => badge(`receipt ${s}`, toneOf(s))));
+}
+
+function callBadges(c) {
+  const badges = [badge(c.state, toneOf(c.state))];
+  if (c.state === "completed" && c.outcome) badges.push(badge(c.outcome, toneOf(c.outcome)));
+  return badges.concat(webhookBadges(c.callbacks.slice(-1), "callback"));
+}
+
+const keyOf = (item) => (state.view === "messages" ? item["message-ids"][0] : item["call-id"]);
+
+function matches(item) {
+  if (!state.filter) return true;
+  const haystack = [item.to, item.from, item.text, item["client-ref"], keyOf(item)]
+    .filter(Boolean).join(" ").toLowerCase();
+  return haystack.includes(state.filter);
+}
+
+function renderList() {
+  const list = $("list");
+  const shown = state.items.filter(matches);
+  if (!shown.length) {
+    const what = state.view === "messages" ? "messages" : "calls";
+    list.replaceChildren(el("p", { class: "empty" },
+      state.items.length ? `No ${what} match the filter.` : `No ${what} yet.`));
+    return;
+  }
+  list.replaceChildren(...shown.map((item) => {
+    const key = keyOf(item);
+    const isMessage = state.view === "messages";
+    return el("button", {
+      class: "item" + (key === state.selected ? " selected" : ""), "data-key": key, type: "button",
+      onclick: () => { state.selected = key; location.hash = `${state.view}/${key}`; render(); },
+    },
+      el("div", { class: "top" },
+        el("span", { class: "who" }, `To ${item.to}`),
+        el("span", { class: "when" }, when(item["created-at"]))),
+      el("div", { class: "preview" }, item.from ? `From ${item.from}: ` : "", item.text ?? `(${item.type})`),
+      el("div", { class: "badges" }, isMessage ? messageBadges(item) : callBadges(item)));
+  }));
+}
+
+function fields(rows) {
+  return el("table", {}, rows.filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
+}
+
+function grid(headings, rows) {
+  return el("table", {},
+    el("tr", {}, headings.map((h) => el("th", {}, h))),
+    rows.map((r) => el("tr", {}, r.map((v) => el("td", {}, v ?? "")))));
+}
+
+function webhookSection(title, hooks) {
+  if (!hooks.length) return [el("h3", {}, title), el("p", { class: "sub" }, "None owed.")];
+  return [el("h3", {}, title), ...hooks.map((h) => el("div", { class: "webhook" },
+    fields([["for", h.ref], ["to", `${h.method} ${h.url}`], ["state", h.state],
+            ["due", when(h["due-at"])]]),
+    h.attempts.length ? grid(["attempt", "at", "answer"], h.attempts.map((a, i) =>
+      [i + 1, when(a.at), a["status-code"] ? `HTTP ${a["status-code"]}` : a.error])) : null,
+    el("pre", {}, JSON.stringify(h.payload, null, 2))))];
+}
+
+function messageDetail(m) {
+  return [
+    el("h2", {}, `To ${m.to}`),
+    el("div", { class: "sub" }, `From ${m.from} · ${when(m["created-at"])}`),
+    el("div", { class: "bubble", id: "text" }, m.text ?? `(${m.type} message)`),
+    el("h3", {}, "Message"),
+    fields([["type", m.type], ["encoding", m.encoding], ["parts", m.parts],
+            ["price", `€${m.price}`], ["network", m.network], ["client-ref", m["client-ref"]],
+            ["status", m.status], ["account", m["api-key"]]]),
+    el("h3", {}, "Parts"),
+    grid(["message-id", "status", "price", "delivery", "err-code", "text"],
+      m.segments.map((s) => [s["message-id"], s["error-text"] || s.status, s.price,
+                             s["delivery-status"], s["err-code"], s.text])),
+    ...webhookSection("Delivery receipts", m.receipts),
+    el("h3", {}, "Parameters as sent"),
+    el("pre", {}, JSON.stringify(m.params, null, 2)),
+  ];
+}
+
+function callDetail(c) {
+  return [
+    el("h2", {}, `Call to ${c.to}`),
+    el("div", { class: "sub" }, `${c.from ? "From " + c.from + " · " : ""}${when(c["created-at"])}`),
+    el("div", { class: "bubble", id: "text" }, c.text),
+    el("h3", {}, "Call"),
+    fields([["call-id", c["call-id"]], ["state", c.state], ["outcome", c.outcome],
+            ["duration", c.duration === null ? null : `${c.duration} s`], ["rate", c.rate],
+            ["price", c.price], ["network", c.network], ["ends", when(c["ends-at"])],
+            ["account", c["api-key"]]]),
+    ...webhookSection("Callbacks", c.callbacks),
+    el("h3", {}, "Parameters as sent"),
+    el("pre", {}, JSON.stringify(c.params, null, 2)),
+  ];
+}
+
+function renderDetail() {
+  const item = state.items.find((i) => keyOf(i) === state.selected);
+  const detail = $("detail");
+  if (!item) {
+    detail.replaceChildren(el("p", { class: "empty" },
+      "Pick one on the left. New ones show up as they are sent."));
+    return;
+  }
+  detail.replaceChildren(...(state.view === "messages" ? messageDetail(item) : callDetail(item)));
+}
+
+function render() {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.view === state.view));
+  }
+  renderList();
+  renderDetail();
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+let callTimer = null;
+async function refresh() {
+  const [summary, messages, calls] = await Promise.all([
+    getJson("/_sandbox"),
+    getJson(`/_sandbox/messages?order=newest&limit=${LIMIT}`),
+    getJson("/_sandbox/calls"),
+  ]);
+  $("count-messages").textContent = summary.messages;
+  $("count-calls").textContent = summary.calls;
+  const newestCalls = calls.calls.reverse().slice(0, LIMIT);
+  state.items = state.view === "messages" ? messages.messages : newestCalls;
+  render();
+  // A call ends on its own: look again when the next ringing one is due to end.
+  clearTimeout(callTimer);
+  const ends = newestCalls.filter((c) => c.state === "ringing").map((c) => c["ends-at"]);
+  if (ends.length) {
+    const wait = Math.max(0, Math.min(...ends) * 1000 - Date.now()) + 100;
+    callTimer = setTimeout(schedule, wait);
+  }
+}
+
+let pending = null;
+function schedule() {
+  // Many events in a burst (a bulk send) cost one refresh.
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    refresh().catch((error) => console.error(error));
+  }, 150);
+}
+
+function setLive(on) {
+  const live = $("live");
+  live.className = "live " + (on ? "on" : "off");
+  live.textContent = on ? "live" : "reconnecting…";
+}
+
+function connect() {
+  const source = new EventSource("/_sandbox/events");
+  source.onopen = () => { setLive(true); schedule(); };
+  source.onerror = () => setLive(false);
+  for (const kind of ["message", "receipt", "call", "cleared", "resync"]) {
+    source.addEventListener(kind, schedule);
+  }
+}
+
+function fromHash() {
+  const [view, key] = location.hash.slice(1).split("/");
+  if (view === "messages" || view === "calls") {
+    state.view = view;
+    state.selected = key ? decodeURIComponent(key) : null;
+  }
+}
+
+function setup() {
+  fromHash();
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.addEventListener("click", () => {
+      state.view = tab.dataset.view;
+      state.selected = null;
+      state.items = [];
+      location.hash = state.view;
+      render();
+      schedule();
+    });
+  }
+  $("filter").addEventListener("input", (event) => {
+    state.filter = event.target.value.trim().toLowerCase();
+    renderList();
+  });
+  $("clear").addEventListener("click", async () => {
+    if (!confirm(`Forget every ${state.view === "messages" ? "message" : "call"}?`)) return;
+    await fetch(`/_sandbox/${state.view}`, { method: "DELETE" });
+    state.selected = null;
+    schedule();
+  });
+  window.addEventListener("hashchange", () => { fromHash(); render(); schedule(); });
+  render();
+  refresh().catch((error) => console.error(error));
+  connect();
+}
+
+setup();
