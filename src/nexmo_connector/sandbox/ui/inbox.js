@@ -107,6 +107,10 @@ function messageDetail(m) {
     el("h2", {}, `To ${m.to}`),
     el("div", { class: "sub" }, `From ${m.from} · ${when(m["created-at"])}`),
     el("div", { class: "bubble", id: "text" }, m.text ?? `(${m.type} message)`),
+    m["delivered-text"] !== null && m["delivered-text"] !== m.text
+      ? [el("h3", {}, "As the handset shows it"),
+         el("div", { class: "bubble", id: "delivered-text" }, m["delivered-text"])]
+      : null,
     el("h3", {}, "Message"),
     fields([["type", m.type], ["encoding", m.encoding], ["parts", m.parts],
             ["price", `€${m.price}`], ["network", m.network], ["client-ref", m["client-ref"]],
@@ -145,7 +149,8 @@ function renderDetail() {
       "Pick one on the left. New ones show up as they are sent."));
     return;
   }
-  detail.replaceChildren(...(state.view === "messages" ? messageDetail(item) : callDetail(item)));
+  const parts = state.view === "messages" ? messageDetail(item) : callDetail(item);
+  detail.replaceChildren(...parts.flat().filter((part) => part !== null));
 }
 
 function render() {
