@@ -136,4 +136,9 @@ def test_inspection_inputs_are_validated(http: httpx.Client) -> None:
     assert http.post("/_sandbox/numbers", json={"msisdn": "12"}).status_code == 422
     assert http.patch("/_sandbox/accounts/nobody", json={"balance": "1"}).status_code == 404
     assert http.patch("/_sandbox/accounts/x", json={"receipt_url": "nope"}).status_code == 422
+    null_balance = http.patch("/_sandbox/accounts/x", json={"balance": None})
+    assert null_balance.status_code == 422
+    assert null_balance.json()["invalid_parameters"][0]["name"] == "balance"
+    unsigned = http.patch("/_sandbox/accounts/x", json={"signature_secret": None})
+    assert unsigned.status_code == 200 and unsigned.json()["signed"] is False
     assert "api_secret" not in http.get("/_sandbox/accounts/x").text

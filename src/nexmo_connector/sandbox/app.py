@@ -40,6 +40,15 @@ is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset
 """
 
 
+APPLICATION_ID = {
+    "name": "application_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
+"""The wire routes read their own parameters; the path one is declared for the OpenAPI document."""
+
+
 def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]]:
     """``(path, method, endpoint, operationId, summary)`` of every Nexmo route."""
     routes: list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]] = [
@@ -123,6 +132,7 @@ def create_app(config: SandboxConfig | None = None) -> ASGIApp:
             operation_id=operation,
             summary=summary,
             tags=["Nexmo APIs"],
+            openapi_extra={"parameters": [APPLICATION_ID]} if "{application_id}" in path else None,
         )
     app.include_router(inspection_router)
     app.include_router(inbox_router)

@@ -40,7 +40,7 @@ class AccountIn(BaseModel):
     api_key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     api_secret: SecretStr = Field(min_length=1, max_length=256)
     balance: Decimal = Field(Decimal("100"), ge=0, le=Decimal("1000000000"))
-    signature_secret: SecretStr | None = None
+    signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_method: SignatureMethod = "md5hash"
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] = "POST"
@@ -57,15 +57,23 @@ class AccountIn(BaseModel):
 
 
 class AccountPatch(BaseModel):
-    """Changes to an account; absent fields stay as they are."""
+    """Changes to an account; absent fields stay as they are, and ``null`` removes the
+    signature secret or the receipt URL."""
 
     balance: Decimal | None = Field(None, ge=0, le=Decimal("1000000000"))
-    signature_secret: SecretStr | None = None
+    signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_method: SignatureMethod | None = None
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] | None = None
 
     _check_url = field_validator("receipt_url")(_url)
+
+    @field_validator("balance", "signature_method", "receipt_method", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
 
 
 class NumberIn(BaseModel):
