@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -61,6 +62,16 @@ def make_sandbox() -> Iterator[object]:
         server.stop()
 
 
+def required_program(name: str, package: str) -> str:
+    """The path of a Debian program the tests need: a failure in CI, a skip elsewhere."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed: .ci/run must install it")
+        pytest.skip(f"{name} is not installed (apt-get install {package})")
+    return path
+
+
 def send_sms(http: httpx.Client, **params: str) -> dict:
     """POST /sms/json with the seeded credentials; the decoded body (HTTP 200 asserted)."""
     response = http.post("/sms/json", data={**CREDS, **params})
@@ -84,17 +95,12 @@ def requests_seen(http: httpx.Client, api: str) -> int:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real redis-server on a free loopback port (.ci/run installs it)."""
-    import shutil
     import subprocess
     import time
 
     from nexmo_connector.sandbox.server import free_port
 
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed: .ci/run must install it")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    binary = required_program("redis-server", "redis-server")
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

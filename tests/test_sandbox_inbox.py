@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import httpx
@@ -11,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from nexmo_connector.sandbox.server import SandboxServer
-from tests.conftest import CREDS, send_sms
+from tests.conftest import CREDS, required_program, send_sms
 from tests.receiver import Receiver
 
 TO, OTHER = "447700900000", "447700900111"
@@ -30,11 +28,7 @@ expect.set_options(timeout=10_000)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run must install it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    chromium = required_program("chromium", "chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         yield browser
