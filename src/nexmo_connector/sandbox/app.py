@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
 
 from nexmo_connector.sandbox import (
     applications_v1,
@@ -109,7 +108,7 @@ def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Respons
     return routes
 
 
-def create_app(config: SandboxConfig | None = None) -> ASGIApp:
+def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
     """The sandbox as an ASGI app (faults middleware outermost, as the network would be)."""
     sandbox = Sandbox.create(config or SandboxConfig())
 

@@ -11,22 +11,25 @@ import uvicorn
 
 from nexmo_connector.sandbox.app import create_app
 from nexmo_connector.sandbox.config import SandboxConfig
-from nexmo_connector.sandbox.faults import FaultMiddleware
+from nexmo_connector.sandbox.events import EventBus
 
 
 class _Server(uvicorn.Server):
     """uvicorn waits for open responses before it stops: end the event streams first."""
 
+    def __init__(self, config: uvicorn.Config, events: EventBus) -> None:
+        super().__init__(config)
+        self._events = events
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        app = self.config.app
-        if isinstance(app, FaultMiddleware):
-            app.sandbox.state.events.close()
+        self._events.close()
         await super().shutdown(sockets)
 
 
 def _server(config: SandboxConfig, host: str, port: int, log_level: str) -> _Server:
+    app = create_app(config)
     uvicorn_config = uvicorn.Config(
-        create_app(config),
+        app,
         host=host,
         port=port,
         log_level=log_level,
@@ -35,7 +38,7 @@ def _server(config: SandboxConfig, host: str, port: int, log_level: str) -> _Ser
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    return _Server(uvicorn_config)
+    return _Server(uvicorn_config, app.sandbox.state.events)
 
 
 def serve(
