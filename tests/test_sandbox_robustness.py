@@ -50,6 +50,14 @@ def test_openapi_documents_the_inspection_api(http: httpx.Client) -> None:
         "/_sandbox/faults/{api}",
         "/sms/json",
     } <= set(paths)
+    sms = paths["/sms/json"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert {"api_key", "from", "to", "text", "client-ref", "sig"} <= set(
+        sms["schema"]["properties"]
+    )
+    search = {p["name"]: p for p in paths["/number/search"]["get"]["parameters"]}
+    assert search["country"]["required"] and search["size"]["schema"]["maximum"] == 100
+    app_id = paths["/v1/applications/{application_id}"]["get"]["parameters"][0]
+    assert (app_id["name"], app_id["in"], app_id["required"]) == ("application_id", "path", True)
 
 
 param_values = st.one_of(st.text(max_size=50), st.integers().map(str), st.just(""))

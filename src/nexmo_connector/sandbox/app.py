@@ -27,6 +27,7 @@ from nexmo_connector.sandbox.inbox import assets
 from nexmo_connector.sandbox.inbox import router as inbox_router
 from nexmo_connector.sandbox.inspection import router as inspection_router
 from nexmo_connector.sandbox.wire import api_of, error_response, json_response
+from nexmo_connector.sandbox.wire_docs import wire_docs
 
 log = logging.getLogger("nexmo_connector.sandbox")
 
@@ -37,15 +38,6 @@ The Nexmo paths (`/sms/json`, `/tts/json`, `/account/numbers`, `/number/search`,
 is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset.
 `/_sandbox/inbox` is a live web inbox of the messages and calls sent.
 """
-
-
-APPLICATION_ID = {
-    "name": "application_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-}
-"""The wire routes read their own parameters; the path one is declared for the OpenAPI document."""
 
 
 def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]]:
@@ -131,7 +123,7 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
             operation_id=operation,
             summary=summary,
             tags=["Nexmo APIs"],
-            openapi_extra={"parameters": [APPLICATION_ID]} if "{application_id}" in path else None,
+            openapi_extra=wire_docs(operation),
         )
     app.include_router(inspection_router)
     app.include_router(inbox_router)
