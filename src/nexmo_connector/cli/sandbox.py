@@ -104,8 +104,9 @@ def sandbox(
     url = f"http://{host}:{port}"
     console.print(f"Nexmo sandbox listening on [bold]{url}[/] (both rest and api hosts)")
     console.print(f"  api key: {api_key}   api secret: {api_secret}")
-    console.print(f"  inbox: {url}/_sandbox/inbox   inspection API: {url}/_sandbox/messages")
-    console.print(f"  OpenAPI: {url}/docs")
+    console.print(f"  inbox:          {url}/_sandbox/inbox")
+    console.print(f"  inspection API: {url}/_sandbox/messages")
+    console.print(f"  OpenAPI:        {url}/docs")
     try:
         serve(config, host, port)
     except (OSError, sqlite3.Error) as exc:
