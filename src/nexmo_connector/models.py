@@ -39,7 +39,8 @@ NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
 ApplicationType = Literal["voice", "messages", "rtc"]
 HttpMethod = Literal["GET", "POST"]
 MAX_TTS_TEXT = 1500
-_LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
+LANGUAGE_CODE = re.compile(r"[a-z]{2}-[a-z]{2}")
+"""A TTS ``lg`` as Nexmo reads it (lowercase); the client lowercases what it is given."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -284,7 +285,7 @@ class TtsRequest(RequestModel):
     @field_validator("lg")
     @classmethod
     def _language(cls, value: str | None) -> str | None:
-        if value is not None and not _LANGUAGE.fullmatch(value.lower()):
+        if value is not None and not LANGUAGE_CODE.fullmatch(value.lower()):
             raise ValueError("must be a language code like en-us")
         return None if value is None else value.lower()
 

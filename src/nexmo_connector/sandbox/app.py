@@ -27,7 +27,7 @@ from nexmo_connector.sandbox.inbox import assets
 from nexmo_connector.sandbox.inbox import router as inbox_router
 from nexmo_connector.sandbox.inspection import router as inspection_router
 from nexmo_connector.sandbox.wire import api_of, error_response, json_response
-from nexmo_connector.sandbox.wire_docs import wire_docs
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 log = logging.getLogger("nexmo_connector.sandbox")
 
@@ -123,7 +123,7 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
             operation_id=operation,
             summary=summary,
             tags=["Nexmo APIs"],
-            openapi_extra=wire_docs(operation),
+            openapi_extra=WIRE_DOCS.get(operation),
         )
     app.include_router(inspection_router)
     app.include_router(inbox_router)

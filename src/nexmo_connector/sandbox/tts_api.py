@@ -13,7 +13,7 @@ from decimal import Decimal
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nexmo_connector.models import is_http_url
+from nexmo_connector.models import LANGUAGE_CODE, MAX_TTS_TEXT, is_http_url
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
@@ -31,11 +31,9 @@ from nexmo_connector.sandbox.wire import (
     retry_after,
 )
 
-MAX_TTS_TEXT = 1500
 RING_SECONDS = 4
 WORDS_PER_SECOND = 2.5
 DEFAULT_MACHINE_TIMEOUT = 10_000
-_LANGUAGE = re.compile(r"[a-z]{2}-[a-z]{2}")
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -74,7 +72,7 @@ def validate(params: Params) -> Params:
     if sender and not sender.isdigit():
         raise CallRejected(3, "Invalid from param")
     lg = params.get("lg", "") or "en-us"
-    if not _LANGUAGE.fullmatch(lg):
+    if not LANGUAGE_CODE.fullmatch(lg):
         raise CallRejected(3, "Invalid lg param")
     settings = {
         "to": to,

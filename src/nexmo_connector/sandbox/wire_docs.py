@@ -103,8 +103,4 @@ def _documented() -> dict[str, dict[str, Any]]:
 
 
 WIRE_DOCS = _documented()
-
-
-def wire_docs(operation_id: str) -> dict[str, Any] | None:
-    """The ``openapi_extra`` of one Nexmo route (``None``: nothing to add)."""
-    return WIRE_DOCS.get(operation_id)
+"""``openapi_extra`` per operationId of the Nexmo routes that need one."""

@@ -71,7 +71,7 @@ function renderList() {
     const isMessage = state.view === "messages";
     return el("button", {
       class: "item" + (key === state.selected ? " selected" : ""), "data-key": key, type: "button",
-      onclick: () => { state.selected = key; location.hash = `${state.view}/${key}`; render(); },
+      onclick: () => { location.hash = `${state.view}/${encodeURIComponent(key)}`; },
     },
       el("div", { class: "top" },
         el("span", { class: "who" }, `To ${item.to}`),
@@ -213,25 +213,22 @@ function connect() {
   }
 }
 
+// The address says what is shown: #messages, #calls/<call-id>, #messages/<message-id>.
+// Returns whether the view changed (its list must be fetched).
 function fromHash() {
   const [view, key] = location.hash.slice(1).split("/");
-  if (view === "messages" || view === "calls") {
-    state.view = view;
-    state.selected = key ? decodeURIComponent(key) : null;
-  }
+  if (view !== "messages" && view !== "calls") return false;
+  const changed = view !== state.view;
+  state.view = view;
+  state.selected = key ? decodeURIComponent(key) : null;
+  if (changed) state.items = [];
+  return changed;
 }
 
 function setup() {
   fromHash();
   for (const tab of document.querySelectorAll("[role=tab]")) {
-    tab.addEventListener("click", () => {
-      state.view = tab.dataset.view;
-      state.selected = null;
-      state.items = [];
-      location.hash = state.view;
-      render();
-      schedule();
-    });
+    tab.addEventListener("click", () => { location.hash = tab.dataset.view; });
   }
   $("filter").addEventListener("input", (event) => {
     state.filter = event.target.value.trim().toLowerCase();
@@ -243,7 +240,10 @@ function setup() {
     state.selected = null;
     schedule();
   });
-  window.addEventListener("hashchange", () => { fromHash(); render(); schedule(); });
+  window.addEventListener("hashchange", () => {
+    if (fromHash()) schedule();
+    render();
+  });
   render();
   refresh().catch((error) => console.error(error));
   connect();
