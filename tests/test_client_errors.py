@@ -61,7 +61,7 @@ def test_server_error_after_read_retries(client: NexmoClient, http: httpx.Client
     http.put("/_sandbox/faults/numbers", json={"error-rate": 1.0, "error-status": 503})
     with pytest.raises(errors.ServerError) as caught:
         client.list_owned_numbers()
-    assert caught.value.status_code == 503 and caught.value.retryable
+    assert caught.value.status_code == 503 and caught.value.transient
     assert len(http.get("/_sandbox/requests", params={"api": "numbers"}).json()["requests"]) == 3
 
 

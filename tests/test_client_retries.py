@@ -122,7 +122,7 @@ def test_policy_rules() -> None:
     throttled = errors.ThrottledError("t")
     not_sent = errors.TransportError("x", sent=False)
     maybe_sent = errors.TransportError("x", sent=True)
-    server = errors.ServerError("x", 503)
+    server = errors.ServerError("x", status_code=503)
     assert policy.may_retry(throttled, creates=True) and policy.may_retry(not_sent, creates=True)
     assert not policy.may_retry(maybe_sent, creates=True) and policy.may_retry(
         maybe_sent, creates=False
@@ -134,7 +134,7 @@ def test_policy_rules() -> None:
 def test_retry_state_budgets() -> None:
     policy = RetryPolicy(max_retries=2, throttle_budget=5.0, backoff=0.1, max_backoff=0.3)
     reads = policy.begin(creates=False)
-    server = errors.ServerError("x", 503)
+    server = errors.ServerError("x", status_code=503)
     delays = [reads.next_delay(server) for _ in range(3)]
     assert delays[2] is None and all(0 <= d <= 0.3 for d in delays[:2])
     throttled = policy.begin(creates=True)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+import pydantic
+
 from nexmo_connector import errors
 from nexmo_connector.models import (
     ApplicationRequest,
@@ -18,12 +20,14 @@ from nexmo_connector.models import (
     ListApplicationsRequest,
     ListApplicationsResponse,
     ListNumbersResponse,
+    Number,
     OwnedNumbersRequest,
     SmsPart,
     SmsRequest,
     SmsResponse,
     TtsRequest,
     TtsResponse,
+    validated,
 )
 from nexmo_connector.transport import HttpResponse
 
@@ -39,6 +43,7 @@ class Action(Generic[T]):
     parameters; ``basic`` sends them in an ``Authorization`` header.
 
     ``creates`` marks calls that must not be repeated once they may have been read.
+    ``done_when_gone``: a 404 after a retry means an earlier attempt did the work (a delete).
     """
 
     name: str
@@ -52,16 +57,32 @@ class Action(Generic[T]):
     signable: bool = False
     body: Mapping[str, Any] | None = None
     """A JSON body (the credentials then travel by Basic auth)."""
+    done_when_gone: bool = False
 
 
-def _json(response: HttpResponse) -> Any:
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def _unreadable(response: HttpResponse, why: str) -> errors.ServerError:
+    return errors.ServerError(
+        f"unreadable answer (HTTP {response.status}, {len(response.body)} bytes): {why}",
+        status_code=response.status,
+    )
+
+
+def read(model: type[M], response: HttpResponse) -> M:
+    """The answer as ``model``; one that is not JSON, or JSON of another shape, is a
+    ``ServerError`` (never a pydantic error): Nexmo may have acted on the request."""
     try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.ServerError(
-            f"unreadable answer (HTTP {response.status}, {len(response.body)} bytes)",
-            response.status,
-        ) from None
+        data = json.loads(response.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise _unreadable(response, "not JSON") from None
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "the body"
+        raise _unreadable(response, f"{where}: {problem['msg']}") from None
 
 
 def _retry_after(response: HttpResponse) -> float | None:
@@ -86,17 +107,23 @@ def check_http(response: HttpResponse) -> None:
         return
     try:
         detail = _message(json.loads(response.body))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         detail = "no details"
     if status == 429:
-        raise errors.ThrottledError(f"throttled by Nexmo: {detail}", _retry_after(response))
+        raise errors.ThrottledError(
+            f"throttled by Nexmo: {detail}", _retry_after(response), status_code=status
+        )
     if status in (401, 403):
-        raise errors.AuthenticationError(f"Nexmo refused the credentials: {detail}")
+        raise errors.AuthenticationError(
+            f"Nexmo refused the credentials: {detail}", status_code=status
+        )
     if status == 404:
-        raise errors.NotFoundError(f"not found: {detail}")
+        raise errors.NotFoundError(f"not found: {detail}", status_code=status)
     if status >= 500:
-        raise errors.ServerError(f"Nexmo failed with HTTP {status}: {detail}", status)
-    raise errors.BadRequestError(f"Nexmo refused the request (HTTP {status}): {detail}")
+        raise errors.ServerError(f"Nexmo failed with HTTP {status}: {detail}", status_code=status)
+    raise errors.BadRequestError(
+        f"Nexmo refused the request (HTTP {status}): {detail}", status_code=status
+    )
 
 
 _AUTH_STATUSES = (4, 14, 32)
@@ -104,15 +131,15 @@ _AUTH_STATUSES = (4, 14, 32)
 
 def _raise_status(status: int, text: str, kind: type[errors.RejectedError]) -> None:
     if status == 1:
-        raise errors.ThrottledError(f"throttled by Nexmo: {text}")
+        raise errors.ThrottledError(f"throttled by Nexmo: {text}", status_code=200)
     if status in _AUTH_STATUSES:
-        raise errors.AuthenticationError(f"Nexmo refused the credentials: {text}")
+        raise errors.AuthenticationError(f"Nexmo refused the credentials: {text}", status_code=200)
     raise kind(status, text)
 
 
 def parse_sms(response: HttpResponse) -> SmsResponse:
     check_http(response)
-    result = SmsResponse.model_validate(_json(response))
+    result = read(SmsResponse, response)
     failed = [m for m in result.messages if m.status != 0]
     if failed:
         accepted: list[SmsPart] = [m for m in result.messages if m.status == 0]
@@ -126,7 +153,7 @@ def parse_sms(response: HttpResponse) -> SmsResponse:
 
 def parse_tts(response: HttpResponse) -> TtsResponse:
     check_http(response)
-    result = TtsResponse.model_validate(_json(response))
+    result = read(TtsResponse, response)
     if result.status != 0:
         _raise_status(result.status, result.error_text or "no details", errors.CallRejectedError)
     return result
@@ -134,17 +161,17 @@ def parse_tts(response: HttpResponse) -> TtsResponse:
 
 def parse_numbers(response: HttpResponse) -> ListNumbersResponse:
     check_http(response)
-    return ListNumbersResponse.model_validate(_json(response))
+    return read(ListNumbersResponse, response)
 
 
 def parse_application(response: HttpResponse) -> ApplicationResponse:
     check_http(response)
-    return ApplicationResponse.model_validate(_json(response))
+    return read(ApplicationResponse, response)
 
 
 def parse_applications(response: HttpResponse) -> ListApplicationsResponse:
     check_http(response)
-    return ListApplicationsResponse.model_validate(_json(response))
+    return read(ListApplicationsResponse, response)
 
 
 def parse_deleted(response: HttpResponse) -> None:
@@ -213,4 +240,55 @@ def update_application(
 
 def delete_application(application_id: str) -> Action[None]:
     path = f"{APPLICATIONS}/{application_id}"
-    return Action("delete_application", "DELETE", "api", path, {}, "basic", False, parse_deleted)
+    return Action(
+        "delete_application", "DELETE", "api", path, {}, "basic", False, parse_deleted,
+        done_when_gone=True,
+    )  # fmt: skip
+
+
+# -- pages ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Pages(Generic[T]):
+    """A walk over every page of a list action: ``page(index)`` builds the action of one
+    page, ``items`` reads its entries and the total; indexes count from ``first``."""
+
+    page: Callable[[int], Action[Any]]
+    items: Callable[[Any], tuple[list[T], int]]
+    first: int
+
+    def next_index(self, index: int, seen: int, got: int, total: int) -> int | None:
+        """The index of the page after ``index``, or None when every item was seen."""
+        return index + 1 if got > 0 and seen < total else None
+
+
+def _numbers(page: ListNumbersResponse) -> tuple[list[Number], int]:
+    return page.numbers, page.count
+
+
+def _applications(page: ListApplicationsResponse) -> tuple[list[ApplicationResponse], int]:
+    return page.applications, page.count
+
+
+def owned_number_pages(filters: Mapping[str, Any]) -> Pages[Number]:
+    def page(index: int) -> Action[ListNumbersResponse]:
+        return list_owned_numbers(validated(OwnedNumbersRequest, index=index, **filters))
+
+    page(1)  # validates the filters before the first request
+    return Pages(page, _numbers, 1)
+
+
+def inbound_number_pages(filters: Mapping[str, Any]) -> Pages[Number]:
+    def page(index: int) -> Action[ListNumbersResponse]:
+        return list_inbound_numbers(validated(InboundNumbersRequest, index=index, **filters))
+
+    page(1)
+    return Pages(page, _numbers, 1)
+
+
+def application_pages(page_size: int) -> Pages[ApplicationResponse]:
+    def page(index: int) -> Action[ListApplicationsResponse]:
+        request = validated(ListApplicationsRequest, page_size=page_size, page_index=index)
+        return list_applications(request)
+
+    page(0)
+    return Pages(page, _applications, 0)

@@ -8,15 +8,14 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self, TypeVar, Unpack
+from typing import Any, Literal, Self, TypeVar, Unpack, cast
 
 from pydantic import SecretStr
 
 from nexmo_connector import actions
-from nexmo_connector.actions import Action
-from nexmo_connector.errors import NexmoError, ValidationError
+from nexmo_connector.actions import Action, Pages
+from nexmo_connector.errors import NexmoError, NotFoundError, ValidationError
 from nexmo_connector.models import (
     ApplicationOptions,
     ApplicationRequest,
@@ -27,7 +26,6 @@ from nexmo_connector.models import (
     ListApplicationsResponse,
     ListNumbersResponse,
     Number,
-    NumberFilters,
     NumberType,
     OwnedNumbersRequest,
     SmsOptions,
@@ -37,13 +35,20 @@ from nexmo_connector.models import (
     TtsRequest,
     TtsResponse,
     check_application_id,
-    check_url,
     validated,
 )
 from nexmo_connector.retries import RetryPolicy, RetryState
+from nexmo_connector.rules import base_url_problem
 from nexmo_connector.signing import SignatureMethod, sign
 from nexmo_connector.throttle import RateLimiter
-from nexmo_connector.transport import AsyncTransport, HttpRequest, SyncTransport, Timeout
+from nexmo_connector.transport import (
+    AsyncTransport,
+    AsyncTransportType,
+    HttpRequest,
+    SyncTransport,
+    Timeout,
+    Transport,
+)
 
 log = logging.getLogger("nexmo_connector.client")
 T = TypeVar("T")
@@ -54,35 +59,25 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, read=30.0)
 PAGE_SIZE = 100
 
 
-def _setting(value: str | None, env: str, default: str | None = None) -> str | None:
-    return value if value is not None else os.environ.get(env, default)
-
-
-def _base_url(value: str | None, env: str, default: str) -> str:
-    url = _setting(value, env, default) or default
-    try:
-        check_url(url)
-    except ValueError as exc:
-        raise ValidationError(env.lower().removeprefix("nexmo_"), str(exc)) from None
+def _base_url(name: str, url: str) -> str:
+    problem = base_url_problem(url)
+    if problem is not None:
+        raise ValidationError(name, problem)
     return url.rstrip("/")
 
 
-@dataclass
-class _Pages:
-    """Where a walk over pages is: the next page number and how many items came so far."""
-
-    index: int
-    seen: int = 0
-
-    def advance(self, got: int, total: int) -> bool:
-        """Count a page of ``got`` items; True while more remain."""
-        self.seen += got
-        self.index += 1
-        return got > 0 and self.seen < total
+def _already_done(action: Action[Any], retries: RetryState | None, exc: NexmoError) -> bool:
+    """A 404 for a delete whose earlier attempt may have gone through: that attempt did it."""
+    return (
+        action.done_when_gone
+        and retries is not None
+        and retries.maybe_accepted
+        and isinstance(exc, NotFoundError)
+    )
 
 
 class _Client:
-    """What both clients share: settings, validation, and turning an action into a request."""
+    """What both clients share: settings, and turning an action into a request."""
 
     def __init__(
         self,
@@ -97,34 +92,41 @@ class _Client:
         retry: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         max_connections: int | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
-        """``max_connections``: the pool size (default 10 for the sync client, 100 async)."""
-        key = _setting(api_key, "NEXMO_API_KEY")
-        secret = _setting(api_secret, "NEXMO_API_SECRET")
+        """Arguments left as None fall back to ``NEXMO_API_KEY``, ``NEXMO_API_SECRET``,
+        ``NEXMO_SIGNATURE_SECRET``, ``NEXMO_REST_URL`` and ``NEXMO_API_URL``, unless
+        ``trust_env=False``: then the process environment is never read (a program holding
+        many tenants' credentials wants that). ``max_connections``: the pool size (default
+        10 for the sync client, 100 async); ``proxy``: an ``http://`` proxy URL.
+        """
+
+        def setting(value: str | None, env: str) -> str | None:
+            return value if value is not None or not trust_env else os.environ.get(env)
+
+        key = setting(api_key, "NEXMO_API_KEY")
+        secret = setting(api_secret, "NEXMO_API_SECRET")
+        where = " (argument or NEXMO_API_{})" if trust_env else ""
         if not key:
-            raise ValidationError("api_key", "is required (argument or NEXMO_API_KEY)")
+            raise ValidationError("api_key", "is required" + where.format("KEY"))
         if not secret:
-            raise ValidationError("api_secret", "is required (argument or NEXMO_API_SECRET)")
+            raise ValidationError("api_secret", "is required" + where.format("SECRET"))
         self.api_key = key
         self._secret = SecretStr(secret)
-        signature = _setting(signature_secret, "NEXMO_SIGNATURE_SECRET")
+        signature = setting(signature_secret, "NEXMO_SIGNATURE_SECRET")
         self._signature_secret = SecretStr(signature) if signature else None
         self.signature_method: SignatureMethod = signature_method
-        self.rest_url = _base_url(rest_url, "NEXMO_REST_URL", REST_URL)
-        self.api_url = _base_url(api_url, "NEXMO_API_URL", API_URL)
+        self.rest_url = _base_url("rest_url", setting(rest_url, "NEXMO_REST_URL") or REST_URL)
+        self.api_url = _base_url("api_url", setting(api_url, "NEXMO_API_URL") or API_URL)
+        if proxy is not None:
+            _base_url("proxy", proxy)
         self.timeout = Timeout.of(timeout)
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
-        self._open_transport(max_connections)
-
-    def _open_transport(self, max_connections: int | None) -> None:
-        raise NotImplementedError
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(api_key={self.api_key!r}, rest_url={self.rest_url!r}, "
-            f"api_url={self.api_url!r})"
-        )
+        return f"{type(self).__name__}(api_key={self.api_key!r}, rest_url={self.rest_url!r})"
 
     def _request(self, action: Action[Any]) -> HttpRequest:
         """The HTTP request for ``action``, credentials placed as its API expects."""
@@ -163,14 +165,12 @@ class _Client:
         return actions.send_tts(validated(TtsRequest, to=to, text=text, **options))
 
     @staticmethod
-    def _owned(country: str | None, filters: dict[str, Any]) -> Action[ListNumbersResponse]:
-        request = validated(OwnedNumbersRequest, country=country, **filters)
-        return actions.list_owned_numbers(request)
+    def _owned(filters: dict[str, Any]) -> Action[ListNumbersResponse]:
+        return actions.list_owned_numbers(validated(OwnedNumbersRequest, **filters))
 
     @staticmethod
-    def _inbound(country: str, filters: dict[str, Any]) -> Action[ListNumbersResponse]:
-        request = validated(InboundNumbersRequest, country=country, **filters)
-        return actions.list_inbound_numbers(request)
+    def _inbound(filters: dict[str, Any]) -> Action[ListNumbersResponse]:
+        return actions.list_inbound_numbers(validated(InboundNumbersRequest, **filters))
 
     @staticmethod
     def _apps(page_size: int | None, page_index: int | None) -> Action[ListApplicationsResponse]:
@@ -178,22 +178,47 @@ class _Client:
         return actions.list_applications(request)
 
     @staticmethod
-    def _app_request(name: str, type: str, options: ApplicationOptions) -> ApplicationRequest:
-        return validated(ApplicationRequest, name=name, type=type, **options)
+    def _create(name: str, type: str, options: ApplicationOptions) -> Action[ApplicationResponse]:
+        request = validated(ApplicationRequest, name=name, type=type, **options)
+        return actions.create_application(request)
+
+    @staticmethod
+    def _update(
+        application_id: str, name: str, type: str, options: ApplicationOptions
+    ) -> Action[ApplicationResponse]:
+        request = validated(ApplicationRequest, name=name, type=type, **options)
+        return actions.update_application(check_application_id(application_id), request)
+
+
+SearchPattern = Literal[0, 1, 2]
+Item = TypeVar("Item")
+
+
+def _given(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The filters a list method was given, from its ``locals()`` (None means not given)."""
+    return {
+        name: value
+        for name, value in arguments.items()
+        if value is not None and name not in ("self", "timeout")
+    }
 
 
 class NexmoClient(_Client):
     """The nine actions, synchronously. Safe to share between threads.
 
-    Credentials fall back to ``NEXMO_API_KEY`` / ``NEXMO_API_SECRET``; URLs to
-    ``NEXMO_REST_URL`` / ``NEXMO_API_URL``, then the real Nexmo hosts.
+    ``transport``: a ``SyncTransport`` shared with other clients (its creator closes it).
     """
 
-    def _open_transport(self, max_connections: int | None) -> None:
-        self._transport = SyncTransport(max_connections or 10)
+    def __init__(self, *args: Any, transport: Transport | None = None, **settings: Any) -> None:
+        super().__init__(*args, **settings)
+        self._owns_transport = transport is None
+        self._transport: Transport = transport or SyncTransport(
+            settings.get("max_connections") or 10, settings.get("proxy")
+        )
 
     def close(self) -> None:
-        self._transport.close()
+        if self._owns_transport:
+            self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -206,13 +231,16 @@ class NexmoClient(_Client):
     ) -> None:
         self.close()
 
-    def _run(self, action: Action[T], timeout: Timeout | float | None) -> T:
+    def run(self, action: Action[T], timeout: Timeout | float | None = None) -> T:
+        """Send one ``Action`` (see ``nexmo_connector.actions``), retried by the policy."""
         limit = self._timeout(timeout)
         retries: RetryState | None = None
         while True:
             try:
                 return self._attempt(action, limit)
             except NexmoError as exc:
+                if _already_done(action, retries, exc):
+                    return cast(T, None)
                 retries = retries or self.retry.begin(creates=action.creates)
                 delay = retries.next_delay(exc)
                 if delay is None:
@@ -231,6 +259,15 @@ class NexmoClient(_Client):
         self._log(action, started, f"HTTP {response.status}")
         return action.parse(response)
 
+    def _walk(self, pages: Pages[Item], timeout: Timeout | float | None) -> Iterator[Item]:
+        index: int | None = pages.first
+        seen = 0
+        while index is not None:
+            items, total = pages.items(self.run(pages.page(index), timeout))
+            yield from items
+            seen += len(items)
+            index = pages.next_index(index, seen, len(items), total)
+
     def send_sms(
         self,
         from_: str,
@@ -241,7 +278,7 @@ class NexmoClient(_Client):
         **options: Unpack[SmsOptions],
     ) -> SmsResponse:
         """Send an SMS. Text GSM-7 cannot carry goes as ``unicode`` unless ``type`` is given."""
-        return self._run(self._sms(from_, to, text, options), timeout)
+        return self.run(self._sms(from_, to, text, options), timeout)
 
     def send_tts(
         self,
@@ -252,33 +289,37 @@ class NexmoClient(_Client):
         **options: Unpack[TtsOptions],
     ) -> TtsResponse:
         """Send a speech (text-to-speech) call."""
-        return self._run(self._tts(to, text, options), timeout)
+        return self.run(self._tts(to, text, options), timeout)
 
     def list_owned_numbers(
         self,
         *,
         country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
         has_application: bool | None = None,
         application_id: str | None = None,
+        size: int | None = None,
+        index: int | None = None,
         timeout: Timeout | float | None = None,
-        **filters: Unpack[NumberFilters],
     ) -> ListNumbersResponse:
         """One page of the numbers the account owns (``index`` is 1-based)."""
-        extra = {"has_application": has_application, "application_id": application_id}
-        return self._run(self._owned(country, {**filters, **extra}), timeout)
+        return self.run(self._owned(_given(locals())), timeout)
 
     def list_inbound_numbers(
         self,
         country: str,
         *,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
         type: NumberType | None = None,
         features: str | list[str] | None = None,
+        size: int | None = None,
+        index: int | None = None,
         timeout: Timeout | float | None = None,
-        **filters: Unpack[NumberFilters],
     ) -> ListNumbersResponse:
         """One page of the numbers for sale in ``country`` (ISO 3166-1 alpha-2)."""
-        extra = {"type": type, "features": features}
-        return self._run(self._inbound(country, {**filters, **extra}), timeout)
+        return self.run(self._inbound(_given(locals())), timeout)
 
     def list_applications(
         self,
@@ -288,13 +329,13 @@ class NexmoClient(_Client):
         timeout: Timeout | float | None = None,
     ) -> ListApplicationsResponse:
         """One page of applications (``page_index`` is 0-based)."""
-        return self._run(self._apps(page_size, page_index), timeout)
+        return self.run(self._apps(page_size, page_index), timeout)
 
     def get_application(
         self, application_id: str, *, timeout: Timeout | float | None = None
     ) -> ApplicationResponse:
-        action = actions.get_application(check_application_id(application_id))
-        return self._run(action, timeout)
+        """One application, by id."""
+        return self.run(actions.get_application(check_application_id(application_id)), timeout)
 
     def create_application(
         self,
@@ -305,8 +346,7 @@ class NexmoClient(_Client):
         **options: Unpack[ApplicationOptions],
     ) -> ApplicationResponse:
         """Create an application; ``keys.private_key`` is returned this once only."""
-        action = actions.create_application(self._app_request(name, type, options))
-        return self._run(action, timeout)
+        return self.run(self._create(name, type, options), timeout)
 
     def update_application(
         self,
@@ -317,53 +357,68 @@ class NexmoClient(_Client):
         timeout: Timeout | float | None = None,
         **options: Unpack[ApplicationOptions],
     ) -> ApplicationResponse:
-        app_id = check_application_id(application_id)
-        action = actions.update_application(app_id, self._app_request(name, type, options))
-        return self._run(action, timeout)
+        """Replace an application's name and webhooks."""
+        return self.run(self._update(application_id, name, type, options), timeout)
 
     def delete_application(
         self, application_id: str, *, timeout: Timeout | float | None = None
     ) -> None:
-        self._run(actions.delete_application(check_application_id(application_id)), timeout)
+        """Delete an application (a retry that finds it gone counts as done)."""
+        return self.run(actions.delete_application(check_application_id(application_id)), timeout)
 
-    def iter_owned_numbers(self, **filters: Any) -> Iterator[Number]:
+    def iter_owned_numbers(
+        self,
+        *,
+        country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        has_application: bool | None = None,
+        application_id: str | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> Iterator[Number]:
         """Every owned number, page after page."""
-        pages = _Pages(1)
-        while True:
-            page = self.list_owned_numbers(index=pages.index, **{"size": PAGE_SIZE, **filters})
-            yield from page.numbers
-            if not pages.advance(len(page.numbers), page.count):
-                return
+        return self._walk(actions.owned_number_pages(_given(locals())), timeout)
 
-    def iter_inbound_numbers(self, country: str, **filters: Any) -> Iterator[Number]:
+    def iter_inbound_numbers(
+        self,
+        country: str,
+        *,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        type: NumberType | None = None,
+        features: str | list[str] | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> Iterator[Number]:
         """Every number for sale in ``country``, page after page."""
-        pages = _Pages(1)
-        while True:
-            page = self.list_inbound_numbers(
-                country, index=pages.index, **{"size": PAGE_SIZE, **filters}
-            )
-            yield from page.numbers
-            if not pages.advance(len(page.numbers), page.count):
-                return
+        return self._walk(actions.inbound_number_pages(_given(locals())), timeout)
 
-    def iter_applications(self, page_size: int = PAGE_SIZE) -> Iterator[ApplicationResponse]:
+    def iter_applications(
+        self, page_size: int = PAGE_SIZE, *, timeout: Timeout | float | None = None
+    ) -> Iterator[ApplicationResponse]:
         """Every application, page after page."""
-        pages = _Pages(0)
-        while True:
-            page = self.list_applications(page_size=page_size, page_index=pages.index)
-            yield from page.applications
-            if not pages.advance(len(page.applications), page.count):
-                return
+        return self._walk(actions.application_pages(page_size), timeout)
 
 
 class AsyncNexmoClient(_Client):
-    """The nine actions for asyncio (aiohttp underneath). Safe to share between tasks."""
+    """The nine actions for asyncio (aiohttp underneath). Safe to share between tasks.
 
-    def _open_transport(self, max_connections: int | None) -> None:
-        self._transport = AsyncTransport(max_connections or 100)
+    ``transport``: an ``AsyncTransport`` shared with other clients (its creator closes it).
+    """
+
+    def __init__(
+        self, *args: Any, transport: AsyncTransportType | None = None, **settings: Any
+    ) -> None:
+        super().__init__(*args, **settings)
+        self._owns_transport = transport is None
+        self._transport: AsyncTransportType = transport or AsyncTransport(
+            settings.get("max_connections") or 100, settings.get("proxy")
+        )
 
     async def aclose(self) -> None:
-        await self._transport.close()
+        if self._owns_transport:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -376,13 +431,16 @@ class AsyncNexmoClient(_Client):
     ) -> None:
         await self.aclose()
 
-    async def _run(self, action: Action[T], timeout: Timeout | float | None) -> T:
+    async def run(self, action: Action[T], timeout: Timeout | float | None = None) -> T:
+        """Send one ``Action`` (see ``nexmo_connector.actions``), retried by the policy."""
         limit = self._timeout(timeout)
         retries: RetryState | None = None
         while True:
             try:
                 return await self._attempt(action, limit)
             except NexmoError as exc:
+                if _already_done(action, retries, exc):
+                    return cast(T, None)
                 retries = retries or self.retry.begin(creates=action.creates)
                 delay = retries.next_delay(exc)
                 if delay is None:
@@ -394,12 +452,24 @@ class AsyncNexmoClient(_Client):
             await self.rate_limiter.acquire_async(self.api_key)
         started = time.perf_counter()
         try:
-            response = await self._transport.send(self._request(action), limit)
+            response = await self._transport.send_async(self._request(action), limit)
         except NexmoError as exc:
             self._log(action, started, type(exc).__name__)
             raise
         self._log(action, started, f"HTTP {response.status}")
         return action.parse(response)
+
+    async def _walk(
+        self, pages: Pages[Item], timeout: Timeout | float | None
+    ) -> AsyncIterator[Item]:
+        index: int | None = pages.first
+        seen = 0
+        while index is not None:
+            items, total = pages.items(await self.run(pages.page(index), timeout))
+            for item in items:
+                yield item
+            seen += len(items)
+            index = pages.next_index(index, seen, len(items), total)
 
     async def send_sms(
         self,
@@ -411,7 +481,7 @@ class AsyncNexmoClient(_Client):
         **options: Unpack[SmsOptions],
     ) -> SmsResponse:
         """Send an SMS. Text GSM-7 cannot carry goes as ``unicode`` unless ``type`` is given."""
-        return await self._run(self._sms(from_, to, text, options), timeout)
+        return await self.run(self._sms(from_, to, text, options), timeout)
 
     async def send_tts(
         self,
@@ -422,33 +492,37 @@ class AsyncNexmoClient(_Client):
         **options: Unpack[TtsOptions],
     ) -> TtsResponse:
         """Send a speech (text-to-speech) call."""
-        return await self._run(self._tts(to, text, options), timeout)
+        return await self.run(self._tts(to, text, options), timeout)
 
     async def list_owned_numbers(
         self,
         *,
         country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
         has_application: bool | None = None,
         application_id: str | None = None,
+        size: int | None = None,
+        index: int | None = None,
         timeout: Timeout | float | None = None,
-        **filters: Unpack[NumberFilters],
     ) -> ListNumbersResponse:
         """One page of the numbers the account owns (``index`` is 1-based)."""
-        extra = {"has_application": has_application, "application_id": application_id}
-        return await self._run(self._owned(country, {**filters, **extra}), timeout)
+        return await self.run(self._owned(_given(locals())), timeout)
 
     async def list_inbound_numbers(
         self,
         country: str,
         *,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
         type: NumberType | None = None,
         features: str | list[str] | None = None,
+        size: int | None = None,
+        index: int | None = None,
         timeout: Timeout | float | None = None,
-        **filters: Unpack[NumberFilters],
     ) -> ListNumbersResponse:
         """One page of the numbers for sale in ``country`` (ISO 3166-1 alpha-2)."""
-        extra = {"type": type, "features": features}
-        return await self._run(self._inbound(country, {**filters, **extra}), timeout)
+        return await self.run(self._inbound(_given(locals())), timeout)
 
     async def list_applications(
         self,
@@ -458,13 +532,15 @@ class AsyncNexmoClient(_Client):
         timeout: Timeout | float | None = None,
     ) -> ListApplicationsResponse:
         """One page of applications (``page_index`` is 0-based)."""
-        return await self._run(self._apps(page_size, page_index), timeout)
+        return await self.run(self._apps(page_size, page_index), timeout)
 
     async def get_application(
         self, application_id: str, *, timeout: Timeout | float | None = None
     ) -> ApplicationResponse:
-        action = actions.get_application(check_application_id(application_id))
-        return await self._run(action, timeout)
+        """One application, by id."""
+        return await self.run(
+            actions.get_application(check_application_id(application_id)), timeout
+        )
 
     async def create_application(
         self,
@@ -475,8 +551,7 @@ class AsyncNexmoClient(_Client):
         **options: Unpack[ApplicationOptions],
     ) -> ApplicationResponse:
         """Create an application; ``keys.private_key`` is returned this once only."""
-        action = actions.create_application(self._app_request(name, type, options))
-        return await self._run(action, timeout)
+        return await self.run(self._create(name, type, options), timeout)
 
     async def update_application(
         self,
@@ -487,47 +562,47 @@ class AsyncNexmoClient(_Client):
         timeout: Timeout | float | None = None,
         **options: Unpack[ApplicationOptions],
     ) -> ApplicationResponse:
-        app_id = check_application_id(application_id)
-        action = actions.update_application(app_id, self._app_request(name, type, options))
-        return await self._run(action, timeout)
+        """Replace an application's name and webhooks."""
+        return await self.run(self._update(application_id, name, type, options), timeout)
 
     async def delete_application(
         self, application_id: str, *, timeout: Timeout | float | None = None
     ) -> None:
-        await self._run(actions.delete_application(check_application_id(application_id)), timeout)
+        """Delete an application (a retry that finds it gone counts as done)."""
+        return await self.run(
+            actions.delete_application(check_application_id(application_id)), timeout
+        )
 
-    async def iter_owned_numbers(self, **filters: Any) -> AsyncIterator[Number]:
+    def iter_owned_numbers(
+        self,
+        *,
+        country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        has_application: bool | None = None,
+        application_id: str | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncIterator[Number]:
         """Every owned number, page after page."""
-        pages = _Pages(1)
-        while True:
-            page = await self.list_owned_numbers(
-                index=pages.index, **{"size": PAGE_SIZE, **filters}
-            )
-            for number in page.numbers:
-                yield number
-            if not pages.advance(len(page.numbers), page.count):
-                return
+        return self._walk(actions.owned_number_pages(_given(locals())), timeout)
 
-    async def iter_inbound_numbers(self, country: str, **filters: Any) -> AsyncIterator[Number]:
+    def iter_inbound_numbers(
+        self,
+        country: str,
+        *,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        type: NumberType | None = None,
+        features: str | list[str] | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncIterator[Number]:
         """Every number for sale in ``country``, page after page."""
-        pages = _Pages(1)
-        while True:
-            page = await self.list_inbound_numbers(
-                country, index=pages.index, **{"size": PAGE_SIZE, **filters}
-            )
-            for number in page.numbers:
-                yield number
-            if not pages.advance(len(page.numbers), page.count):
-                return
+        return self._walk(actions.inbound_number_pages(_given(locals())), timeout)
 
-    async def iter_applications(
-        self, page_size: int = PAGE_SIZE
+    def iter_applications(
+        self, page_size: int = PAGE_SIZE, *, timeout: Timeout | float | None = None
     ) -> AsyncIterator[ApplicationResponse]:
         """Every application, page after page."""
-        pages = _Pages(0)
-        while True:
-            page = await self.list_applications(page_size=page_size, page_index=pages.index)
-            for application in page.applications:
-                yield application
-            if not pages.advance(len(page.applications), page.count):
-                return
+        return self._walk(actions.application_pages(page_size), timeout)

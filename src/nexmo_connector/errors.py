@@ -1,75 +1,55 @@
-"""Status-code tables of the Nexmo APIs and the exceptions of this package."""
+"""The exceptions of this package, each carrying the facts a caller decides by.
+
+Every error says two things: ``transient`` (the same call may succeed later) and
+``may_have_been_accepted`` (Nexmo may have acted on the request). ``retryable`` and the
+client's retry policy are both derived from these two facts, so they cannot disagree.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from nexmo_connector.rules import SMS_STATUS
 
 if TYPE_CHECKING:
     from nexmo_connector.models import SmsPart
 
-SMS_STATUS: dict[int, str] = {
-    0: "Success",
-    1: "Throttled",
-    2: "Missing Parameters",
-    3: "Invalid Parameters",
-    4: "Bad Credentials",
-    5: "Internal Error",
-    6: "Invalid Message",
-    7: "Number Barred",
-    8: "Partner Account Barred",
-    9: "Partner Quota Violation",
-    10: "Too Many Existing Binds",
-    11: "Account Not Enabled For HTTP",
-    12: "Message Too Long",
-    14: "Invalid Signature",
-    15: "Invalid Sender Address",
-    22: "Invalid Network Code",
-    23: "Invalid Callback Url",
-    29: "Non-Whitelisted Destination",
-    32: "Signature And API Secret Disallowed",
-    33: "Number De-activated",
-}
-"""SMS API ``status`` codes and their names (TTS uses the same numbering)."""
 
-DLR_ERR_CODES: dict[int, str] = {
-    0: "Delivered",
-    1: "Unknown",
-    2: "Absent Subscriber - Temporary",
-    3: "Absent Subscriber - Permanent",
-    4: "Call Barred by User",
-    5: "Portability Error",
-    6: "Anti-Spam Rejection",
-    7: "Handset Busy",
-    8: "Network Error",
-    9: "Illegal Number",
-    10: "Illegal Message",
-    11: "Unroutable",
-    12: "Destination Unreachable",
-    13: "Subscriber Age Restriction",
-    14: "Number Blocked by Carrier",
-    15: "Prepaid Insufficient Funds",
-    50: "Entity Filter",
-    51: "Header Filter",
-    52: "Content Filter",
-    53: "Consent Filter",
-    54: "Regulation Error",
-    99: "General Error",
-}
-"""Delivery receipt ``err-code`` values."""
+def _restore(cls: type[NexmoError], state: dict[str, Any]) -> NexmoError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 class NexmoError(Exception):
-    """Base of every error this package raises. ``retryable``: the same call may succeed later."""
+    """Base of every error this package raises.
 
-    retryable: bool = False
+    ``status_code`` is the HTTP status of Nexmo's answer, when there was one.
+    """
 
-    def __init__(self, message: str) -> None:
+    transient: bool = False
+    """The same call may succeed later (throttling, a 5xx, a lost connection)."""
+    may_have_been_accepted: bool = False
+    """Nexmo may have acted on the request: a send must not be repeated blindly."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.status_code = status_code
+
+    @property
+    def retryable(self) -> bool:
+        """Repeating the call, even a send, may succeed and cannot duplicate anything."""
+        return self.transient and not self.may_have_been_accepted
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state (process pools, task queues), whatever the constructor takes."""
+        return (_restore, (type(self), self.__dict__.copy()))
 
 
 class ValidationError(NexmoError, ValueError):
@@ -82,28 +62,33 @@ class ValidationError(NexmoError, ValueError):
 
 
 class AuthenticationError(NexmoError):
-    """Nexmo refused the credentials (HTTP 401, or SMS/TTS status 4, 14 or 32)."""
+    """Nexmo refused the credentials (HTTP 401/403, or SMS/TTS status 4, 14 or 32)."""
 
 
 class ThrottledError(NexmoError):
     """Rate limited upstream even after waiting within the throttle budget."""
 
-    retryable = True
+    transient = True
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, status_code: int | None = None
+    ) -> None:
+        super().__init__(message, status_code=status_code)
         self.retry_after = retry_after
 
 
 class RejectedError(NexmoError):
-    """Nexmo answered with a failure ``status`` (SMS and TTS report failures in HTTP 200)."""
+    """Nexmo answered with a failure ``status`` (SMS and TTS report failures in HTTP 200).
+
+    Status 5 (Internal Error) is transient, and the request may have been acted on.
+    """
 
     def __init__(self, status: int, error_text: str) -> None:
         name = SMS_STATUS.get(status, "Unknown status")
-        super().__init__(f"rejected with status {status} ({name}): {error_text}")
+        super().__init__(f"rejected with status {status} ({name}): {error_text}", status_code=200)
         self.status = status
         self.error_text = error_text
-        self.retryable = status in (1, 5)
+        self.transient = self.may_have_been_accepted = status == 5
 
 
 class SmsRejectedError(RejectedError):
@@ -113,7 +98,7 @@ class SmsRejectedError(RejectedError):
         super().__init__(status, error_text)
         self.accepted = list(accepted)
         if self.accepted:
-            self.retryable = False  # resending would duplicate the accepted parts
+            self.may_have_been_accepted = True  # resending would duplicate the accepted parts
 
     @property
     def partial(self) -> bool:
@@ -126,7 +111,7 @@ class CallRejectedError(RejectedError):
 
 
 class BadRequestError(NexmoError):
-    """Nexmo refused the request's parameters (HTTP 400)."""
+    """Nexmo refused the request's parameters (HTTP 400 and other 4xx)."""
 
 
 class NotFoundError(NexmoError):
@@ -134,13 +119,10 @@ class NotFoundError(NexmoError):
 
 
 class ServerError(NexmoError):
-    """Nexmo failed (HTTP 5xx or an unreadable answer)."""
+    """Nexmo failed (HTTP 5xx, or an answer that cannot be read): it may have acted first."""
 
-    retryable = True
-
-    def __init__(self, message: str, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+    transient = True
+    may_have_been_accepted = True
 
 
 class TransportError(NexmoError):
@@ -150,7 +132,9 @@ class TransportError(NexmoError):
     was never made); otherwise it may have been accepted, and a send must not be repeated.
     """
 
+    transient = True
+
     def __init__(self, message: str, *, sent: bool) -> None:
         super().__init__(message)
         self.sent = sent
-        self.retryable = True
+        self.may_have_been_accepted = sent

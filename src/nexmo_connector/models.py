@@ -7,15 +7,14 @@ Wire names (``client-ref``) are aliases of the Python names (``client_ref``).
 
 from __future__ import annotations
 
-import re
 import uuid
 from decimal import Decimal
-from typing import Any, Literal, TypedDict, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 import pydantic
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,22 +24,32 @@ from pydantic import (
 
 from nexmo_connector.errors import ValidationError
 from nexmo_connector.phone import InvalidNumber, check_country, normalize_msisdn
-from nexmo_connector.sms import (
+from nexmo_connector.rules import (
+    LANGUAGE_CODE,
     MAX_BINARY_OCTETS,
+    MAX_CALLBACK_URL,
     MAX_CLIENT_REF,
     MAX_TEXT_CHARS,
-    is_gsm7,
+    MAX_TTS_TEXT,
+    MAX_URL,
+    TEXT_REASON,
+    is_digits,
     is_hex,
     is_sender_id,
+    is_text,
+    url_problem,
+    whole_number,
 )
+from nexmo_connector.sms import is_gsm7
 
 SmsType = Literal["text", "unicode", "binary", "wappush", "vcal", "vcard"]
 NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
 ApplicationType = Literal["voice", "messages", "rtc"]
 HttpMethod = Literal["GET", "POST"]
-MAX_TTS_TEXT = 1500
-LANGUAGE_CODE = re.compile(r"[a-z]{2}-[a-z]{2}")
-"""A TTS ``lg`` as Nexmo reads it (lowercase); the client lowercases what it is given."""
+WholeNumber = Annotated[
+    int | None, BeforeValidator(lambda value: None if value is None else whole_number(value))
+]
+"""An optional int, or ASCII digits (never ``1_0``, ``+5``, ``٤`` or ``True``)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,20 +68,9 @@ def validated(model: type[M], **values: Any) -> M:
         raise ValidationError(field.rstrip("_"), reason[:1].lower() + reason[1:]) from None
 
 
-def is_http_url(value: str, max_length: int = 2000) -> bool:
-    """An absolute http(s) URL with a host and no white space (one rule for client and sandbox)."""
-    if not value or len(value) > max_length or any(ch.isspace() for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def check_url(value: str | None, max_length: int = 2000) -> str | None:
-    if value is not None and not is_http_url(value, max_length):
-        raise ValueError(f"must be an absolute http(s) URL of at most {max_length} characters")
+def check_url(value: str | None, max_length: int = MAX_URL) -> str | None:
+    if value is not None and (problem := url_problem(value, max_length)):
+        raise ValueError(problem)
     return value
 
 
@@ -93,6 +91,14 @@ def check_application_id(value: str) -> str:
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _unicode_text(self) -> RequestModel:
+        """Text UTF-8 cannot carry (lone surrogates) is refused, naming its field."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, str) and not is_text(value):
+                raise ValidationError(name.rstrip("_"), TEXT_REASON)
+        return self
 
     def to_wire(self) -> dict[str, str]:
         """Parameters as Nexmo reads them: wire names, strings, nothing unset."""
@@ -148,29 +154,29 @@ class SmsRequest(RequestModel):
     client_ref: str | None = Field(None, alias="client-ref", max_length=MAX_CLIENT_REF)
     vcard: str | None = None
     vcal: str | None = None
-    ttl: int | None = Field(None, ge=20_000, le=604_800_000)
+    ttl: WholeNumber = Field(None, ge=20_000, le=604_800_000)
     callback: str | None = None
-    message_class: int | None = Field(None, alias="message-class", ge=0, le=3)
+    message_class: WholeNumber = Field(None, alias="message-class", ge=0, le=3)
     udh: str | None = None
-    protocol_id: int | None = Field(None, alias="protocol-id", ge=0, le=255)
+    protocol_id: WholeNumber = Field(None, alias="protocol-id", ge=0, le=255)
     body: str | None = None
     title: str | None = None
     url: str | None = None
-    validity: int | None = Field(None, ge=1)
+    validity: WholeNumber = Field(None, ge=1)
 
     @field_validator("from_")
     @classmethod
     def _sender(cls, value: str) -> str:
         if not is_sender_id(value):
             raise ValueError("must be a number or at most 11 letters, digits and spaces")
-        return value.removeprefix("+") if value.lstrip("+").isdigit() else value
+        return value.removeprefix("+") if is_digits(value.lstrip("+")) else value
 
     _to = field_validator("to")(_msisdn)
 
     @field_validator("callback")
     @classmethod
     def _callback(cls, value: str | None) -> str | None:
-        return check_url(value, max_length=100)
+        return check_url(value, max_length=MAX_CALLBACK_URL)
 
     @field_validator("url")
     @classmethod
@@ -269,9 +275,9 @@ class TtsRequest(RequestModel):
     from_: str | None = Field(None, alias="from")
     lg: str | None = None
     voice: Literal["male", "female"] | None = None
-    repeat: int | None = Field(None, ge=1, le=10)
+    repeat: WholeNumber = Field(None, ge=1, le=10)
     machine_detection: Literal["true", "hangup"] | None = None
-    machine_timeout: int | None = Field(None, ge=400, le=10_000)
+    machine_timeout: WholeNumber = Field(None, ge=400, le=10_000)
     callback: str | None = None
     callback_method: HttpMethod | None = None
 
@@ -334,15 +340,15 @@ class NumberFilters(TypedDict, total=False):
 class _NumbersRequest(RequestModel):
     pattern: str | None = None
     search_pattern: Literal[0, 1, 2] | None = None
-    size: int | None = Field(None, ge=1, le=100)
-    index: int | None = Field(None, ge=1)
+    size: WholeNumber = Field(None, ge=1, le=100)
+    index: WholeNumber = Field(None, ge=1)
 
     @field_validator("pattern", mode="before")
     @classmethod
     def _digits(cls, value: object) -> object:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if isinstance(value, str) and not value.isdigit():
+        if isinstance(value, str) and not is_digits(value):
             raise ValueError("must contain digits only (the country code included)")
         return value
 
@@ -465,8 +471,8 @@ class ApplicationRequest(RequestModel):
 
 
 class ListApplicationsRequest(RequestModel):
-    page_size: int | None = Field(None, ge=1, le=100)
-    page_index: int | None = Field(None, ge=0)
+    page_size: WholeNumber = Field(None, ge=1, le=100)
+    page_index: WholeNumber = Field(None, ge=0)
 
 
 class Webhook(BaseModel):

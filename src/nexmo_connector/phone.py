@@ -8,7 +8,7 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 
-_DIGITS = re.compile(r"\d{7,15}")
+_DIGITS = re.compile(r"[0-9]{7,15}")
 
 
 class InvalidNumber(ValueError):

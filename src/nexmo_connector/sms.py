@@ -7,7 +7,6 @@ code units in one part, 67 per part when split; a surrogate pair is never split.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -16,10 +15,6 @@ from gsm0338.charset import BASIC_CHARACTER_SET, BASIC_CHARACTER_SET_EXTENSION
 
 Encoding = Literal["gsm7", "ucs2"]
 
-MAX_TEXT_CHARS = 3200
-MAX_BINARY_OCTETS = 140
-"""``udh`` and ``body`` of a binary SMS together."""
-MAX_CLIENT_REF = 40
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 
@@ -30,21 +25,6 @@ GSM7_BASIC: frozenset[str] = frozenset(
 GSM7_EXTENSION: frozenset[str] = frozenset(
     unicodedata.lookup(name) for name in BASIC_CHARACTER_SET_EXTENSION.values()
 )
-
-
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
-_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
-_NUMERIC_SENDER = re.compile(r"\+?\d{1,15}")
-
-
-def is_hex(value: str) -> bool:
-    """Whole octets of hex digits (``udh``, ``body``)."""
-    return _HEX.fullmatch(value) is not None
-
-
-def is_sender_id(value: str) -> bool:
-    """A sender Nexmo accepts: up to 11 letters, digits and spaces, or up to 15 digits."""
-    return bool(_ALPHANUMERIC_SENDER.fullmatch(value) or _NUMERIC_SENDER.fullmatch(value))
 
 
 def is_gsm7(text: str) -> bool:

@@ -1,16 +1,20 @@
 """HTTP for the clients: urllib3 (sync) and aiohttp (async), chosen by measurement.
 
 Both report failures as ``TransportError`` with ``sent=False`` only when the connection was
-never made, so that callers know whether a request may have reached Nexmo.
+never made, so that callers know whether a request may have reached Nexmo. A transport is
+a connection pool: one can serve many clients (``NexmoClient(..., transport=...)``), and
+whoever creates it closes it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote_plus, urlencode
 
 import aiohttp
@@ -19,6 +23,7 @@ import urllib3
 from nexmo_connector.errors import TransportError, ValidationError
 
 USER_AGENT = "nexmo-connector/0.1"
+MAX_TIMEOUT = 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +35,16 @@ class Timeout:
 
     @classmethod
     def of(cls, value: Timeout | float) -> Timeout:
-        """``value`` as a Timeout (a number sets both); refuses anything not positive."""
-        timeout = value if isinstance(value, Timeout) else cls(float(value), float(value))
-        if not (timeout.connect > 0 and timeout.read > 0):
-            raise ValidationError("timeout", "must be a positive number of seconds")
+        """``value`` as a Timeout (a number sets both); refuses anything not a positive,
+        finite number of seconds up to a day."""
+        try:
+            timeout = value if isinstance(value, Timeout) else cls(float(value), float(value))
+            seconds = (float(timeout.connect), float(timeout.read))
+        except (TypeError, ValueError):
+            seconds = (math.nan, math.nan)
+        if not all(0 < s <= MAX_TIMEOUT for s in seconds):
+            reason = f"must be a positive number of seconds, at most {MAX_TIMEOUT:g}"
+            raise ValidationError("timeout", reason)
         return timeout
 
 
@@ -88,11 +99,34 @@ def _headers(request: HttpRequest) -> dict[str, str]:
     return headers
 
 
-class SyncTransport:
-    """A thread-safe connection pool (urllib3) with no retries of its own."""
+class Transport(Protocol):
+    """What ``NexmoClient`` sends through (``SyncTransport``, or ``testing.MockTransport``)."""
 
-    def __init__(self, max_connections: int = 10) -> None:
-        self._pool = urllib3.PoolManager(maxsize=max_connections, block=False, retries=False)
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncTransportType(Protocol):
+    """What ``AsyncNexmoClient`` sends through (``AsyncTransport``, or ``MockTransport``)."""
+
+    async def send_async(self, request: HttpRequest, timeout: Timeout) -> HttpResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+class SyncTransport:
+    """A thread-safe connection pool (urllib3) with no retries of its own.
+
+    At most ``max_connections`` per host: more threads wait for a free connection rather
+    than opening throwaway ones. ``proxy``: an ``http://`` proxy URL for every request.
+    """
+
+    def __init__(self, max_connections: int = 10, proxy: str | None = None) -> None:
+        options: dict[str, Any] = {"maxsize": max_connections, "block": True, "retries": False}
+        self._pool: urllib3.PoolManager = (
+            urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+        )
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         try:
@@ -122,19 +156,29 @@ class SyncTransport:
 
 
 class AsyncTransport:
-    """An aiohttp session, opened on first use inside the running event loop."""
+    """An aiohttp session, opened on first use inside the running event loop.
 
-    def __init__(self, max_connections: int = 100) -> None:
+    A session belongs to one event loop: used from another (a second ``asyncio.run``), the
+    transport opens a new one.
+    """
+
+    def __init__(self, max_connections: int = 100, proxy: str | None = None) -> None:
         self._max_connections = max_connections
+        self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            if self._session is not None and self._loop is not None and self._loop.is_closed():
+                self._session.detach()  # its loop is gone: nothing left to close
             connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            self._loop = loop
         return self._session
 
-    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+    async def send_async(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         session = self._open()
         limits = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout.connect, sock_read=timeout.read
@@ -147,6 +191,7 @@ class AsyncTransport:
                 headers=_headers(request),
                 timeout=limits,
                 allow_redirects=False,
+                proxy=self._proxy,
             ) as response:
                 body = await response.read()
                 return HttpResponse(response.status, response.headers, body)
@@ -161,10 +206,10 @@ class AsyncTransport:
         except aiohttp.ClientError as exc:
             raise TransportError(f"connection lost: {_reason(exc)}", sent=True) from None
 
-    async def close(self) -> None:
-        if self._session is not None:
+    async def aclose(self) -> None:
+        if self._session is not None and self._loop is asyncio.get_running_loop():
             await self._session.close()
-            self._session = None
+        self._session = None
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexmo_connector.sandbox import (
     applications_v1,
@@ -100,6 +103,44 @@ def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Respons
     return routes
 
 
+class EscapedJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: no stored text can break an answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
+class BodyLimit:
+    """Refuse bodies over ``limit`` bytes on the sandbox's own paths (the Nexmo paths
+    enforce the same limit in their own error shape)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or api_of(scope["path"]) is not None:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                too_large = json_response({"detail": f"body larger than {self.limit} bytes"}, 413)
+                await too_large(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
 def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
     """The sandbox as an ASGI app (faults middleware outermost, as the network would be)."""
     sandbox = Sandbox.create(config or SandboxConfig())
@@ -113,7 +154,13 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
             await sandbox.webhooks.stop()
             sandbox.state.close()
 
-    app = FastAPI(title="Nexmo sandbox", description=DESCRIPTION, version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="Nexmo sandbox",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+        default_response_class=EscapedJSONResponse,
+    )
     app.state.sandbox = sandbox
     for path, method, endpoint, operation, summary in _wire_routes():
         app.add_api_route(
@@ -150,4 +197,5 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(api_of(request.url.path), 500, "Internal Error", code=5)
 
+    app.add_middleware(BodyLimit, limit=sandbox.config.max_body_bytes)
     return FaultMiddleware(app, sandbox)

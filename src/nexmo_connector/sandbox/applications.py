@@ -9,7 +9,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from nexmo_connector.models import is_http_url
+from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.state import SandboxState
 

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nexmo_connector.models import is_http_url
+from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox import applications as apps
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from nexmo_connector.sandbox.faults import current_request
 from nexmo_connector.sandbox.records import Account, hash_secret
 from nexmo_connector.sandbox.state import SandboxState
 from nexmo_connector.sandbox.wire import Params
@@ -26,6 +27,9 @@ def authenticate(state: SandboxState, params: Params, *, signed_allowed: bool = 
     32 signature together with ``api_secret``.
     """
     api_key = params.get("api_key", "")
+    logged = current_request.get()
+    if logged is not None:
+        logged.api_key = api_key or None
     if not api_key:
         raise AuthFailure(2, "Missing api_key")
     account = state.accounts.get(api_key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,8 @@ from nexmo_connector.sandbox.wire import api_of, error_response, retry_after
 
 log = logging.getLogger("nexmo_connector.sandbox.faults")
 FaultApi = Literal["sms", "tts", "numbers", "applications", "*"]
+current_request: ContextVar[RequestLog | None] = ContextVar("current_request", default=None)
+"""The request log entry of the Nexmo request being handled (its caller is noted on it)."""
 
 
 def fault_api(api: str) -> str:
@@ -43,6 +46,7 @@ class FaultMiddleware:
             return
         entry = RequestLog(at=time.time(), method=scope["method"], path=scope["path"], api=api)
         self.sandbox.state.requests.append(entry)
+        current_request.set(entry)
         faults = self.sandbox.state.faults
         fault = faults.get(fault_api(api)) or faults.get("*")
         if fault is None:

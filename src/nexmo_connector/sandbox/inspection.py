@@ -6,14 +6,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
+from nexmo_connector.rules import TEXT_REASON, is_http_url
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
 from nexmo_connector.sandbox.records import Fault, OwnedNumber
 from nexmo_connector.sandbox.scenarios import catalogue
+from nexmo_connector.sandbox.wire import BadRequest, check_text
 from nexmo_connector.signing import SignatureMethod
 
 router = APIRouter(prefix="/_sandbox", tags=["inspection"])
@@ -34,7 +35,22 @@ def _url(value: str | None) -> str | None:
     return value
 
 
-class AccountIn(BaseModel):
+class Input(BaseModel):
+    """A body of the inspection API: unknown fields and text UTF-8 cannot carry are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unicode_text(cls, data: object) -> object:
+        try:
+            check_text(data)
+        except BadRequest:
+            raise ValueError(TEXT_REASON) from None
+        return data
+
+
+class AccountIn(Input):
     """A new sandbox account."""
 
     api_key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -56,7 +72,7 @@ class AccountIn(BaseModel):
         return [check_country(code) for code in value]
 
 
-class AccountPatch(BaseModel):
+class AccountPatch(Input):
     """Changes to an account; absent fields stay as they are, and ``null`` removes the
     signature secret or the receipt URL."""
 
@@ -76,7 +92,7 @@ class AccountPatch(BaseModel):
         return value
 
 
-class NumberIn(BaseModel):
+class NumberIn(Input):
     """A number to add to an account's owned numbers."""
 
     msisdn: str
@@ -100,28 +116,28 @@ class NumberIn(BaseModel):
 
 
 @router.get("", summary="What the sandbox holds")
-def summary(request: Request) -> dict[str, Any]:
+async def summary(request: Request) -> dict[str, Any]:
     return _sandbox(request).state.snapshot()
 
 
 @router.delete("", status_code=204, summary="Reset everything to the seeded state")
-def reset(request: Request) -> Response:
+async def reset(request: Request) -> Response:
     _sandbox(request).state.reset()
     return Response(status_code=204)
 
 
 @router.get("/health", summary="Liveness")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/scenarios", summary="Magic destination numbers and what they do")
-def scenarios() -> dict[str, Any]:
+async def scenarios() -> dict[str, Any]:
     return {"scenarios": catalogue()}
 
 
 @router.get("/messages", summary="Accepted SMS requests, oldest first (or newest)")
-def list_messages(
+async def list_messages(
     request: Request,
     to: str | None = None,
     sender: Annotated[str | None, Query(alias="from")] = None,
@@ -144,7 +160,7 @@ def list_messages(
 
 
 @router.get("/messages/{message_id}", summary="The message one part id belongs to")
-def get_message(request: Request, message_id: str) -> dict[str, Any]:
+async def get_message(request: Request, message_id: str) -> dict[str, Any]:
     message = _sandbox(request).state.message_by_id.get(message_id)
     if message is None:
         raise HTTPException(404, f"no message with message-id {message_id[:64]}")
@@ -152,7 +168,7 @@ def get_message(request: Request, message_id: str) -> dict[str, Any]:
 
 
 @router.get("/receipts", summary="Delivery receipts with every delivery attempt")
-def list_receipts(
+async def list_receipts(
     request: Request,
     message_id: Annotated[str | None, Query(alias="message-id")] = None,
     state: Literal["pending", "delivered", "failed"] | None = None,
@@ -168,13 +184,13 @@ def list_receipts(
 
 
 @router.get("/calls", summary="TTS calls, oldest first")
-def list_calls(request: Request, to: str | None = None) -> dict[str, Any]:
+async def list_calls(request: Request, to: str | None = None) -> dict[str, Any]:
     calls = _sandbox(request).state.calls.values()
     return {"calls": [c.view() for c in calls if to is None or c.to == to]}
 
 
 @router.get("/calls/{call_id}", summary="One TTS call and its callbacks")
-def get_call(request: Request, call_id: str) -> dict[str, Any]:
+async def get_call(request: Request, call_id: str) -> dict[str, Any]:
     call = _sandbox(request).state.calls.get(call_id)
     if call is None:
         raise HTTPException(404, f"no call with call_id {call_id[:64]}")
@@ -182,17 +198,17 @@ def get_call(request: Request, call_id: str) -> dict[str, Any]:
 
 
 @router.get("/applications", summary="Applications of every account")
-def list_applications(request: Request) -> dict[str, Any]:
+async def list_applications(request: Request) -> dict[str, Any]:
     return {"applications": [a.dump() for a in _sandbox(request).state.applications.values()]}
 
 
 @router.get("/accounts", summary="Accounts (secrets never shown)")
-def list_accounts(request: Request) -> dict[str, Any]:
+async def list_accounts(request: Request) -> dict[str, Any]:
     return {"accounts": [a.public() for a in _sandbox(request).state.accounts.values()]}
 
 
 @router.post("/accounts", status_code=201, summary="Create an account")
-def create_account(request: Request, account: AccountIn) -> dict[str, Any]:
+async def create_account(request: Request, account: AccountIn) -> dict[str, Any]:
     state = _sandbox(request).state
     if account.api_key in state.accounts:
         raise HTTPException(409, f"account {account.api_key} exists already")
@@ -212,7 +228,7 @@ def create_account(request: Request, account: AccountIn) -> dict[str, Any]:
 
 
 @router.get("/accounts/{api_key}", summary="One account")
-def get_account(request: Request, api_key: str) -> dict[str, Any]:
+async def get_account(request: Request, api_key: str) -> dict[str, Any]:
     account = _sandbox(request).state.accounts.get(api_key)
     if account is None:
         raise HTTPException(404, f"no account {api_key[:64]}")
@@ -220,7 +236,7 @@ def get_account(request: Request, api_key: str) -> dict[str, Any]:
 
 
 @router.patch("/accounts/{api_key}", summary="Change balance, receipt URL and method, signing")
-def update_account(request: Request, api_key: str, patch: AccountPatch) -> dict[str, Any]:
+async def update_account(request: Request, api_key: str, patch: AccountPatch) -> dict[str, Any]:
     state = _sandbox(request).state
     account = state.accounts.get(api_key)
     if account is None:
@@ -232,18 +248,18 @@ def update_account(request: Request, api_key: str, patch: AccountPatch) -> dict[
 
 
 @router.delete("/accounts/{api_key}", status_code=204, summary="Delete an account")
-def delete_account(request: Request, api_key: str) -> Response:
+async def delete_account(request: Request, api_key: str) -> Response:
     _sandbox(request).state.delete_account(api_key)
     return Response(status_code=204)
 
 
 @router.get("/numbers", summary="Owned numbers of every account")
-def list_numbers(request: Request) -> dict[str, Any]:
+async def list_numbers(request: Request) -> dict[str, Any]:
     return {"numbers": [n.dump() for n in _sandbox(request).state.numbers.values()]}
 
 
 @router.post("/numbers", status_code=201, summary="Give an account a number")
-def add_number(request: Request, number: NumberIn) -> dict[str, Any]:
+async def add_number(request: Request, number: NumberIn) -> dict[str, Any]:
     sandbox = _sandbox(request)
     api_key = number.api_key or sandbox.config.api_key
     if api_key not in sandbox.state.accounts:
@@ -263,24 +279,24 @@ def add_number(request: Request, number: NumberIn) -> dict[str, Any]:
 
 
 @router.get("/faults", summary="Faults in force, per API")
-def list_faults(request: Request) -> dict[str, Any]:
+async def list_faults(request: Request) -> dict[str, Any]:
     return {"faults": {api: f.dump() for api, f in _sandbox(request).state.faults.items()}}
 
 
 @router.put("/faults/{api}", summary="Inject faults into one API (or * for all)")
-def set_fault(request: Request, api: FaultApi, fault: Fault) -> dict[str, Any]:
+async def set_fault(request: Request, api: FaultApi, fault: Fault) -> dict[str, Any]:
     _sandbox(request).state.set_fault(api, fault)
     return fault.dump()
 
 
 @router.delete("/faults", status_code=204, summary="Remove every fault")
-def clear_faults(request: Request) -> Response:
+async def clear_faults(request: Request) -> Response:
     _sandbox(request).state.clear("faults")
     return Response(status_code=204)
 
 
 @router.get("/requests", summary="Requests seen on the Nexmo APIs, newest last")
-def list_requests(
+async def list_requests(
     request: Request,
     api: str | None = None,
     limit: Annotated[int | None, Query(ge=0)] = None,
@@ -290,6 +306,6 @@ def list_requests(
 
 
 @router.delete("/{kind}", status_code=204, summary="Forget one kind of record")
-def clear(request: Request, kind: ClearableKind) -> Response:
+async def clear(request: Request, kind: ClearableKind) -> Response:
     _sandbox(request).state.clear(kind)
     return Response(status_code=204)

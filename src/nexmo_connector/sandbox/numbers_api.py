@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.phone import check_country
+from nexmo_connector.rules import is_digits
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.inventory import FEATURES, NUMBER_TYPES, inventory, matches_pattern
@@ -36,7 +37,7 @@ def _country(value: str) -> str:
 
 def _filters(params: Params) -> tuple[str | None, int, int, int]:
     pattern = params.get("pattern") or None
-    if pattern is not None and not pattern.isdigit():
+    if pattern is not None and not is_digits(pattern):
         raise BadRequest("pattern must contain digits only")
     search_pattern = int_param(params, "search_pattern", 0, 2, 0)
     size = int_param(params, "size", 1, MAX_PAGE_SIZE, 10)

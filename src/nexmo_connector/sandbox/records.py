@@ -178,6 +178,8 @@ class OwnedNumber(Record):
 class Fault(Record):
     """Faults injected on one API (``sms``, ``tts``, ``numbers``, ``applications`` or ``*``)."""
 
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="forbid")
+
     latency_ms: int = Field(0, ge=0, le=60_000, alias="latency-ms")
     error_rate: float = Field(0.0, ge=0.0, le=1.0, alias="error-rate")
     error_status: Literal[500, 502, 503, 504] = Field(503, alias="error-status")

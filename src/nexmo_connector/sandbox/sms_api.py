@@ -12,8 +12,16 @@ from decimal import Decimal
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nexmo_connector.models import is_http_url
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
+from nexmo_connector.rules import (
+    MAX_BINARY_OCTETS,
+    MAX_CALLBACK_URL,
+    MAX_CLIENT_REF,
+    MAX_TEXT_CHARS,
+    is_hex,
+    is_http_url,
+    is_sender_id,
+)
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.pricing import network_for, sms_price
@@ -29,15 +37,7 @@ from nexmo_connector.sandbox.wire import (
     read_params,
 )
 from nexmo_connector.signing import sign
-from nexmo_connector.sms import (
-    MAX_BINARY_OCTETS,
-    MAX_CLIENT_REF,
-    MAX_TEXT_CHARS,
-    is_hex,
-    is_sender_id,
-    sms_parts,
-    to_gsm7,
-)
+from nexmo_connector.sms import sms_parts, to_gsm7
 
 SMS_TYPES = ("text", "unicode", "binary", "wappush", "vcal", "vcard")
 TTL_RANGE = (20_000, 604_800_000)
@@ -130,7 +130,7 @@ def validate(params: Params) -> tuple[str, str, str, Content]:
     _int_param(params, "message-class", 0, 3)
     _int_param(params, "protocol-id", 0, 255)
     callback = params.get("callback", "")
-    if callback and not is_http_url(callback, max_length=100):
+    if callback and not is_http_url(callback, max_length=MAX_CALLBACK_URL):
         raise Rejected(23, "Invalid Callback Url")
     return to, sender, sms_type, _content(params, sms_type)
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nexmo_connector.models import LANGUAGE_CODE, MAX_TTS_TEXT, is_http_url
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
+from nexmo_connector.rules import LANGUAGE_CODE, MAX_TTS_TEXT, is_digits, is_http_url
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.pricing import call_rate, network_for
@@ -69,7 +69,7 @@ def validate(params: Params) -> Params:
     if len(text) > MAX_TTS_TEXT:
         raise CallRejected(3, "Invalid text param")
     sender = params.get("from", "")
-    if sender and not sender.isdigit():
+    if sender and not is_digits(sender):
         raise CallRejected(3, "Invalid from param")
     lg = params.get("lg", "") or "en-us"
     if not LANGUAGE_CODE.fullmatch(lg):

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nexmo_connector.rules import TEXT_REASON, is_digits, is_text
+
 Params = dict[str, str]
 Api = Literal["sms", "tts", "numbers", "applications-v1", "applications-v2", "reports"]
 
@@ -111,7 +113,7 @@ _TITLES = {
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and is_digits(declared) and int(declared) > limit:
         raise BadRequest(f"request body larger than {limit} bytes", 413)
     chunks: list[bytes] = []
     size = 0
@@ -145,10 +147,9 @@ def int_param(
     raw = params.get(name, "")
     if raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParam(name, "must be a whole number") from None
+    if not is_digits(raw):
+        raise InvalidParam(name, "must be a whole number")
+    value = int(raw)
     if not low <= value <= high:
         raise InvalidParam(name, f"must be between {low} and {high}")
     return value
@@ -165,6 +166,21 @@ def _parse_qs(raw: bytes, where: str) -> Params:
     return params
 
 
+def check_text(data: Any) -> None:
+    """Refuse strings UTF-8 cannot carry (JSON's ``"\ud800"``) anywhere in ``data``."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not is_text(item):
+                raise BadRequest(f"the body {TEXT_REASON}")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
@@ -172,8 +188,13 @@ def _json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest("the body is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON body: {exc.msg} at position {exc.pos}") from exc
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise BadRequest(f"unreadable JSON body: {exc}") from None
     if not isinstance(data, dict):
         raise BadRequest("the JSON body must be an object")
+    check_text(data)
     return data
 
 
