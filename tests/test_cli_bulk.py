@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from nexmo_connector.cli.bulk import BulkSender
-from nexmo_connector.cli.journal import Entry, Journal
+from nexmo_connector.batch import BatchSender, Entry, Pacer
+from nexmo_connector.cli.journal import Journal
 from nexmo_connector.cli.main import app
 from nexmo_connector.sandbox import SandboxServer
 from tests.conftest import KEY, SECRET
@@ -134,6 +134,8 @@ def test_sigkill_mid_send_then_rerun_sends_each_row_exactly_once(
     command = [EXE, "sms", "bulk", str(csv_path), "--from", "Acme", "--text", "Hi {name}",
                "--sandbox", sandbox.url, "--rate", "60", "--concurrency", "16", "--quiet"]  # fmt: skip
     env = {**os.environ, **ENV}
+    # sends are evenly paced: a latency fault keeps some of them in flight at the kill
+    http.put("/_sandbox/faults/sms", json={"latency-ms": 300}).raise_for_status()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while sum(sent_refs(http).values()) < 80 and time.monotonic() < deadline:
@@ -159,19 +161,23 @@ def test_sigkill_mid_send_then_rerun_sends_each_row_exactly_once(
 class NoLookup:
     """Upstream that cannot tell (a real account without the Reports API)."""
 
-    async def find(self, client_ref: str, sent_at: float) -> None:
+    async def find(self, client_ref: str, to: str, sent_at: float) -> None:
         return None
 
 
 def test_unverifiable_in_flight_rows_are_left_unsent_unless_asked(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.db")
-    journal.save("b1", Entry(2, "b1-2", "447700900000", "digest", state="inflight"))
+    entry = Entry(2, "b1-2", "447700900000", "digest", state="inflight")
+    asyncio.run(journal.save("b1", entry))
     for resend, expected in ((False, "unknown"), (True, "pending")):
-        sender = BulkSender(
-            "b1", [], journal, client=None, lookup=NoLookup(), concurrency=1, resend_unknown=resend
-        )  # type: ignore[arg-type]
+        sender = BatchSender(
+            "b1", [], journal, client=None, lookup=NoLookup(), pacer=Pacer(1),
+            resend_unknown=resend,
+        )  # type: ignore[arg-type]  # fmt: skip
+        asyncio.run(sender.load())
         asyncio.run(sender.resolve_unknown())
-        assert journal.entries("b1")[2].state == expected
+        assert journal.entries_now("b1")[2].state == expected
+    journal.close()
 
 
 def test_fixing_a_bad_row_sends_only_that_row(

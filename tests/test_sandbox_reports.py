@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
 
-from nexmo_connector.lookup import SentLookup
+from nexmo_connector import AsyncNexmoClient
+from nexmo_connector.lookup import WINDOW_AFTER, Sent, SentLookup, _RecordsPage
 from nexmo_connector.sandbox import SandboxServer
 from tests.conftest import KEY, SECRET, send_sms
 
@@ -67,23 +69,39 @@ def test_lookup_through_reports_and_through_inspection(
     sandbox: SandboxServer, http: httpx.Client
 ) -> None:
     send_sms(http, to="447700900000", text="hi", **{"from": "Acme", "client-ref": "found-me"})
+    # the same client-ref on a message to another number must never match this row
+    send_sms(http, to="447700900001", text="hi", **{"from": "Acme", "client-ref": "other"})
+    send_sms(http, to="447700900002", text="hi", **{"from": "Acme", "client-ref": "found-me"})
 
     async def lookups() -> tuple:
-        reports = SentLookup(sandbox.url, sandbox.url, KEY, SECRET, inspection=False)
-        inspection = SentLookup(sandbox.url, sandbox.url, KEY, SECRET)
-        try:
+        async with AsyncNexmoClient(KEY, SECRET, rest_url=sandbox.url, api_url=sandbox.url) as c:
+            reports, inspection = SentLookup(c, sandbox=False), SentLookup(c, sandbox=True)
+            now = time.time()
             return (
-                await reports.find("found-me", time.time()),
-                await reports.find("never-sent", time.time()),
-                await inspection.find("found-me", time.time()),
-                await inspection.find("never-sent", time.time()),
+                await reports.find("found-me", "447700900000", now),
+                await reports.find("never-sent", "447700900000", now),
+                await inspection.find("found-me", "447700900000", now),
+                await inspection.find("never-sent", "447700900000", now),
+                await inspection.find("found-me", "447700900000", now + 3 * WINDOW_AFTER),
             )
-        finally:
-            await reports.aclose()
-            await inspection.aclose()
 
-    by_report, missing_report, by_inspection, missing_inspection = asyncio.run(lookups())
-    recorded = http.get("/_sandbox/messages").json()["messages"][0]["message-ids"]
-    assert by_report == by_inspection == recorded
+    by_report, missing_report, by_inspection, missing_inspection, too_late = asyncio.run(lookups())
+    recorded = http.get("/_sandbox/messages").json()["messages"][0]
+    assert by_report == by_inspection == Sent(tuple(recorded["message-ids"]), Decimal("0.0333"))
     assert missing_report is None  # records can lag: absence proves nothing
-    assert missing_inspection == []  # the sandbox knows for sure
+    assert missing_inspection == Sent((), Decimal(0))  # the sandbox knows for sure
+    assert too_late == Sent((), Decimal(0))  # outside the row's time window
+
+
+def test_lookup_follows_next_links_only_on_its_own_host(sandbox: SandboxServer) -> None:
+    """A next link to another host must never receive the credentials."""
+    client = AsyncNexmoClient(KEY, SECRET, rest_url=sandbox.url, api_url=sandbox.url)
+    lookup = SentLookup(client, sandbox=False)
+    elsewhere = {"next": {"href": "http://127.0.0.2:9/v2/reports/records?c=1"}}
+    page = _RecordsPage.model_validate({"records": [], "_links": elsewhere})
+    assert lookup._next(page) is None
+    same = {"next": {"href": sandbox.url + "/v2/reports/records?cursor=2"}}
+    page = _RecordsPage.model_validate({"_links": same})
+    assert lookup._next(page) == "/v2/reports/records?cursor=2"
+    relative = _RecordsPage.model_validate({"_links": {"next": {"href": "/v2/x?a=1"}}})
+    assert lookup._next(relative) == "/v2/x?a=1"
