@@ -110,7 +110,7 @@ def test_every_sms_flag(sandbox: SandboxServer, http: httpx.Client) -> None:
             "error: --repeat:",
         ),
         (["numbers", "search", "--country", "ZZ"], 2, "error: --country:"),
-        (["apps", "get", "not-a-uuid"], 2, "error: --application-id: must be a UUID"),
+        (["apps", "get", "not-a-uuid"], 2, "error: APPLICATION_ID: must be a UUID"),
         (["apps", "get", "0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11"], 1, "not found"),
         (["sms", "send", "--to", "447700900000"], 2, "Missing option"),
         (["sms", "send", "--bogus"], 2, "No such option"),

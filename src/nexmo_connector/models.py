@@ -343,6 +343,11 @@ class _NumbersRequest(RequestModel):
     size: WholeNumber = Field(None, ge=1, le=100)
     index: WholeNumber = Field(None, ge=1)
 
+    @field_validator("search_pattern", mode="before")
+    @classmethod
+    def _whole(cls, value: object) -> object:
+        return whole_number(value) if isinstance(value, str) else value
+
     @field_validator("pattern", mode="before")
     @classmethod
     def _digits(cls, value: object) -> object:

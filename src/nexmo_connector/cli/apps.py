@@ -15,6 +15,7 @@ from nexmo_connector.cli.common import (
     shared_options,
     table,
     upstream_errors,
+    whole,
 )
 from nexmo_connector.models import ApplicationResponse, ApplicationType, HttpMethod
 
@@ -74,8 +75,12 @@ def _check_key_destination(path: Path | None) -> None:
 @shared_options
 def list_applications(
     settings: Settings,
-    page_size: Annotated[int | None, typer.Option(help="Per page (≤ 100).")] = None,
-    page_index: Annotated[int | None, typer.Option(help="Page, from 0.")] = None,
+    page_size: Annotated[
+        int | None, typer.Option(parser=whole(), metavar="N", help="Per page (≤ 100).")
+    ] = None,
+    page_index: Annotated[
+        int | None, typer.Option(parser=whole(), metavar="N", help="Page, from 0.")
+    ] = None,
     every_page: Annotated[bool, typer.Option("--all", help="Follow every page.")] = False,
 ) -> None:
     """List applications.

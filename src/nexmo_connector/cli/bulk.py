@@ -56,6 +56,7 @@ from nexmo_connector.cli.common import (
     fail,
     flag,
     table,
+    whole,
 )
 from nexmo_connector.cli.journal import Journal, JournalBusy
 from nexmo_connector.lookup import SentLookup, is_loopback
@@ -290,7 +291,9 @@ def bulk(
             help="Sends per second at most (0.5: one every 2 s).",
         ),
     ] = 30.0,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option(parser=whole(1, 64), metavar="N", help="Requests in flight.")
+    ] = 8,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Send the valid rows even if some are not.")
     ] = False,
@@ -305,7 +308,7 @@ def bulk(
     status_report_req: Annotated[
         bool | None, typer.Option("--status-report-req/--no-status-report-req")
     ] = None,
-    ttl: Annotated[int | None, typer.Option(help="Lifespan in milliseconds.")] = None,
+    ttl: Annotated[str | None, typer.Option(metavar="N", help="Lifespan in milliseconds.")] = None,
     *,
     settings: Settings,
 ) -> None:

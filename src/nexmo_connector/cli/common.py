@@ -2,6 +2,9 @@
 
 The shared options (credentials, URLs, ``--sandbox``, ``--json``, ``--quiet``) are accepted
 both before the command name and after it: ``shared_options`` adds them to a command.
+Precedence: a flag, wherever it stands (after the command wins over before), then the
+environment, then the default. The environment is read here, once, after the flags are
+merged, so that it can never override a flag.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +27,7 @@ from rich.table import Table
 from nexmo_connector import errors
 from nexmo_connector.client import AsyncNexmoClient, NexmoClient
 from nexmo_connector.retries import RetryPolicy
+from nexmo_connector.rules import whole_number
 from nexmo_connector.throttle import RateLimiter
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUTH, EXIT_THROTTLED, EXIT_TRANSPORT = range(6)
@@ -32,7 +37,30 @@ EXIT_CODES_HELP = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_THROTTLE_WAIT = 30.0
+DEFAULT_THROTTLE_WAIT = RetryPolicy().throttle_budget
+ENVIRONMENT = {
+    "api_key": "NEXMO_API_KEY",
+    "api_secret": "NEXMO_API_SECRET",
+    "rest_url": "NEXMO_REST_URL",
+    "api_url": "NEXMO_API_URL",
+    "throttle_wait": "NEXMO_CONNECTOR_THROTTLE_WAIT",
+}
+"""The variable each shared option falls back to when no flag gives it."""
+
+
+def whole(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    """A parser for an integer option in ASCII digits (click's own takes ``1_0`` and ``٤``)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = whole_number(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise typer.BadParameter(f"must be between {low} and {high}")
+        return number
+
+    return parse
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,18 @@ class Settings:
         }
         return replace(self, **changes)
 
+    def with_environment(self) -> Settings:
+        """Settings no flag gave, from the environment (``ENVIRONMENT``)."""
+        changes: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            value = os.environ.get(variable)
+            if getattr(self, name) is None and value:
+                changes[name] = value
+        if "throttle_wait" in changes:
+            wait = changes["throttle_wait"]
+            changes["throttle_wait"] = _seconds(wait, ENVIRONMENT["throttle_wait"])
+        return replace(self, **changes)
+
     def urls(self) -> dict[str, str | None]:
         """``--sandbox`` wins over the separate URLs (which may come from the environment)."""
         return {"rest_url": self.sandbox or self.rest_url, "api_url": self.sandbox or self.api_url}
@@ -66,15 +106,18 @@ class Settings:
         return {
             "rate_limiter": rate_limiter,
             "retry": RetryPolicy(throttle_budget=wait),
+            "trust_env": False,  # the environment was merged in above, under the flags
             **self.urls(),
         }
 
     def client(self, rate_limiter: RateLimiter | None = None) -> NexmoClient:
-        return NexmoClient(self.api_key, self.api_secret, **self._client_settings(rate_limiter))
+        with upstream_errors():
+            return NexmoClient(self.api_key, self.api_secret, **self._client_settings(rate_limiter))
 
     def async_client(self, rate_limiter: RateLimiter | None = None) -> AsyncNexmoClient:
         settings = self._client_settings(rate_limiter)
-        return AsyncNexmoClient(self.api_key, self.api_secret, **settings)
+        with upstream_errors():
+            return AsyncNexmoClient(self.api_key, self.api_secret, **settings)
 
     @property
     def out(self) -> Output:
@@ -84,21 +127,21 @@ class Settings:
 SHARED_OPTIONS: dict[str, Any] = {
     "api_key": Annotated[
         str | None,
-        typer.Option("--api-key", envvar="NEXMO_API_KEY", help="API key.", show_default=False),
+        typer.Option("--api-key", help="API key [env: NEXMO_API_KEY].", show_default=False),
     ],
     "api_secret": Annotated[
         str | None,
         typer.Option(
-            "--api-secret", envvar="NEXMO_API_SECRET", help="API secret.", show_default=False
+            "--api-secret", help="API secret [env: NEXMO_API_SECRET].", show_default=False
         ),
     ],
     "rest_url": Annotated[
         str | None,
-        typer.Option("--rest-url", envvar="NEXMO_REST_URL", help="SMS and Numbers base URL."),
+        typer.Option("--rest-url", help="SMS and Numbers base URL [env: NEXMO_REST_URL]."),
     ],
     "api_url": Annotated[
         str | None,
-        typer.Option("--api-url", envvar="NEXMO_API_URL", help="Voice and Applications base URL."),
+        typer.Option("--api-url", help="Voice and Applications base URL [env: NEXMO_API_URL]."),
     ],
     "sandbox": Annotated[
         str | None,
@@ -112,14 +155,27 @@ SHARED_OPTIONS: dict[str, Any] = {
         float | None,
         typer.Option(
             "--throttle-wait",
-            envvar="NEXMO_CONNECTOR_THROTTLE_WAIT",
             min=0,
+            max=86400,
             metavar="SECONDS",
-            help=f"How long to wait out upstream throttling (default {DEFAULT_THROTTLE_WAIT:g}).",
+            help="How long to wait out upstream throttling "
+            f"(default {DEFAULT_THROTTLE_WAIT:g}) [env: NEXMO_CONNECTOR_THROTTLE_WAIT].",
         ),
     ],
 }
 _DEFAULTS = {"json": False, "quiet": False}
+
+
+def _seconds(value: str, variable: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        fail(f"{variable}: must be a number of seconds from 0 to 86400", EXIT_USAGE)
+    return seconds
+
+
 _CONTEXT = "shared_options_context"
 
 
@@ -151,7 +207,7 @@ def shared_options(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         given = Settings(**{name: kwargs.pop(name) for name in SHARED_OPTIONS})
         ctx = kwargs.pop(_CONTEXT)
-        settings = root_settings(ctx).merged(given)
+        settings = root_settings(ctx).merged(given).with_environment()
         return command(*args, settings=settings, **kwargs, **dict.fromkeys(wants_context, ctx))
 
     wrapper.__signature__ = inspect.Signature([*own, *extra, context])  # type: ignore[attr-defined]
@@ -163,14 +219,21 @@ def shared_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def console(stderr: bool = False) -> Console:
+    """A terminal gets colour and its width; a pipe or file gets plain lines, never folded."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty()
+    return Console(stderr=stderr, soft_wrap=True, width=100_000 if piped else None, no_color=piped)
+
+
 class Output:
     """Human tables on stdout, or one JSON document; notes and errors on stderr."""
 
     def __init__(self, as_json: bool, quiet: bool) -> None:
         self.as_json = as_json
         self.quiet = quiet
-        self.stdout = Console(soft_wrap=True)
-        self.stderr = Console(stderr=True, soft_wrap=True)
+        self.stdout = console()
+        self.stderr = console(stderr=True)
 
     def emit(self, data: Any, table: Callable[[], Table | str] | None = None) -> None:
         if self.as_json:
@@ -203,13 +266,19 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    Console(stderr=True, soft_wrap=True).print(f"error: {message}", highlight=False, markup=False)
+    console(stderr=True).print(f"error: {message}", highlight=False, markup=False)
     raise typer.Exit(code)
 
 
+ARGUMENTS = {"application_id"}
+"""Client fields the commands take as positional arguments, not flags."""
+
+
 def flag(field: str) -> str:
-    """The command-line flag for a client field name (``client_ref`` → ``--client-ref``)."""
-    return "--" + field.split(".")[0].replace("_", "-")
+    """The command-line flag for a client field name (``client_ref`` → ``--client-ref``);
+    an argument by its name in the usage line (``application_id`` → ``APPLICATION_ID``)."""
+    name = field.split(".")[0]
+    return name.upper() if name in ARGUMENTS else "--" + name.replace("_", "-")
 
 
 def exit_code(exc: errors.NexmoError) -> int:

@@ -13,10 +13,11 @@ app = typer.Typer(help="Numbers you own and numbers for sale.", no_args_is_help=
 
 Pattern = Annotated[str | None, typer.Option(help="Digits to look for (country code included).")]
 SearchPattern = Annotated[
-    int | None, typer.Option("--search-pattern", help="0 starts with, 1 contains, 2 ends with.")
+    str | None,
+    typer.Option("--search-pattern", metavar="N", help="0 starts with, 1 contains, 2 ends with."),
 ]
-Size = Annotated[int | None, typer.Option(help="Results per page (≤ 100).")]
-Index = Annotated[int | None, typer.Option(help="Page number, from 1.")]
+Size = Annotated[str | None, typer.Option(metavar="N", help="Results per page (≤ 100).")]
+Index = Annotated[str | None, typer.Option(metavar="N", help="Page number, from 1.")]
 All = Annotated[bool, typer.Option("--all", help="Follow every page.")]
 
 
@@ -32,8 +33,8 @@ def _show(settings: Settings, title: str, numbers: list[Number], count: int) -> 
     )
 
 
-def _page(index: int | None) -> dict[str, Any]:
-    return {"index": index} if index else {}
+def _page(index: str | None) -> dict[str, Any]:
+    return {} if index is None else {"index": index}
 
 
 def _filters(**values: Any) -> dict[str, Any]:

@@ -42,14 +42,18 @@ def send(
         bool | None,
         typer.Option("--status-report-req/--no-status-report-req", help="Ask for receipts."),
     ] = None,
-    ttl: Annotated[int | None, typer.Option(help="Lifespan in milliseconds.")] = None,
-    message_class: Annotated[int | None, typer.Option(help="Message class 0–3.")] = None,
+    ttl: Annotated[str | None, typer.Option(metavar="N", help="Lifespan in milliseconds.")] = None,
+    message_class: Annotated[
+        str | None, typer.Option(metavar="N", help="Message class 0–3.")
+    ] = None,
     udh: Annotated[str | None, typer.Option(help="Hex user data header (binary).")] = None,
     body: Annotated[str | None, typer.Option(help="Hex body (binary).")] = None,
-    protocol_id: Annotated[int | None, typer.Option(help="Protocol id 0–255.")] = None,
+    protocol_id: Annotated[str | None, typer.Option(metavar="N", help="Protocol id 0–255.")] = None,
     title: Annotated[str | None, typer.Option(help="Title (wappush).")] = None,
     url: Annotated[str | None, typer.Option(help="URL (wappush).")] = None,
-    validity: Annotated[int | None, typer.Option(help="Availability in ms (wappush).")] = None,
+    validity: Annotated[
+        str | None, typer.Option(metavar="N", help="Availability in ms (wappush).")
+    ] = None,
     vcard: Annotated[str | None, typer.Option(help="vCard (type vcard).")] = None,
     vcal: Annotated[str | None, typer.Option(help="vCal (type vcal).")] = None,
 ) -> None:

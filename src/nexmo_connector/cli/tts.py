@@ -20,11 +20,11 @@ def send(
     sender: Annotated[str | None, typer.Option("--from", help="A voice-enabled number.")] = None,
     lg: Annotated[str | None, typer.Option(help="Language, like en-us.")] = None,
     voice: Annotated[Literal["male", "female"] | None, typer.Option(help="male or female.")] = None,
-    repeat: Annotated[int | None, typer.Option(help="Say it 1–10 times.")] = None,
+    repeat: Annotated[str | None, typer.Option(metavar="N", help="Say it 1–10 times.")] = None,
     machine_detection: Annotated[
         Literal["true", "hangup"] | None, typer.Option(help="true or hangup.")
     ] = None,
-    machine_timeout: Annotated[int | None, typer.Option(help="400–10000 ms.")] = None,
+    machine_timeout: Annotated[str | None, typer.Option(metavar="N", help="400–10000 ms.")] = None,
     callback: Annotated[str | None, typer.Option(help="URL told how the call ended.")] = None,
     callback_method: Annotated[
         Literal["GET", "POST"] | None, typer.Option(help="GET or POST.")
