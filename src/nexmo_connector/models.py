@@ -215,7 +215,29 @@ class SmsRequest(RequestModel):
         return self
 
 
-class SmsPart(BaseModel):
+class _Items:
+    """How a long list shows in a repr."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"[<{self.count} items>]"
+
+
+class ResponseModel(BaseModel):
+    """An answer: its repr shows the declared fields that are set, long lists as a count
+    (the full data, extra fields included, is in ``model_dump()``)."""
+
+    def __repr_args__(self) -> Any:
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None or value == [] or not info.repr:
+                continue
+            yield name, _Items(len(value)) if isinstance(value, list) and len(value) > 3 else value
+
+
+class SmsPart(ResponseModel):
     """One entry of ``messages``: one part of the SMS as Nexmo answered it."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -230,7 +252,7 @@ class SmsPart(BaseModel):
     error_text: str | None = Field(None, alias="error-text")
 
 
-class SmsResponse(BaseModel):
+class SmsResponse(ResponseModel):
     """The seed's ``smsResponse``: one part per entry."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -316,7 +338,7 @@ class TtsRequest(RequestModel):
         return check_url(value)
 
 
-class TtsResponse(BaseModel):
+class TtsResponse(ResponseModel):
     """The seed's ``ttsResponse``."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -394,7 +416,7 @@ class InboundNumbersRequest(_NumbersRequest):
         return value
 
 
-class Number(BaseModel):
+class Number(ResponseModel):
     """One entry of ``numbers``."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -408,7 +430,7 @@ class Number(BaseModel):
     mo_http_url: str | None = Field(None, alias="moHttpUrl")
 
 
-class ListNumbersResponse(BaseModel):
+class ListNumbersResponse(ResponseModel):
     """The seed's ``ListNumbersResponse``; ``count`` is the total of all pages."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -480,7 +502,7 @@ class ListApplicationsRequest(RequestModel):
     page_index: WholeNumber = Field(None, ge=0)
 
 
-class Webhook(BaseModel):
+class ApplicationWebhook(ResponseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     endpoint_type: str
@@ -488,22 +510,22 @@ class Webhook(BaseModel):
     http_method: str | None = None
 
 
-class Capability(BaseModel):
+class Capability(ResponseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    webhooks: list[Webhook] = Field(default_factory=list)
+    webhooks: list[ApplicationWebhook] = Field(default_factory=list)
 
 
-class ApplicationKeys(BaseModel):
+class ApplicationKeys(ResponseModel):
     """``private_key`` is present only in the answer to a create, and never shown in reprs."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    public_key: str | None = None
+    public_key: str | None = Field(None, repr=False)
     private_key: SecretStr | None = None
 
 
-class ApplicationResponse(BaseModel):
+class ApplicationResponse(ResponseModel):
     """The seed's ``applicationResponse``."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -541,7 +563,7 @@ class ApplicationResponse(BaseModel):
         return data
 
 
-class ListApplicationsResponse(BaseModel):
+class ListApplicationsResponse(ResponseModel):
     """List applications: ``applications`` is the seed's ``_embedded.applications``."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
@@ -566,7 +588,7 @@ class ListApplicationsResponse(BaseModel):
         return data
 
 
-class Common(BaseModel):
+class Common(ResponseModel):
     """The seed's ``common``: a human readable ``type`` and an ``error_title``."""
 
     model_config = ConfigDict(frozen=True, extra="allow")

@@ -30,10 +30,13 @@ from nexmo_connector.retries import RetryPolicy
 from nexmo_connector.rules import whole_number
 from nexmo_connector.throttle import RateLimiter
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUTH, EXIT_THROTTLED, EXIT_TRANSPORT = range(6)
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUTH, EXIT_THROTTLED, EXIT_TRANSPORT, EXIT_LISTEN = range(
+    7
+)
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 upstream rejected, 2 bad usage or validation, 3 authentication, "
-    "4 throttled, 5 transport (unreachable, timeout)."
+    "4 throttled, 5 transport (unreachable, timeout), 6 cannot listen (a server's address "
+    "is taken or not allowed)."
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,10 +10,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nexmo_connector.cli.common import EXIT_USAGE, fail
-from nexmo_connector.sandbox.config import DEFAULT_API_KEY, DEFAULT_API_SECRET, SandboxConfig
-from nexmo_connector.sandbox.server import serve
+from nexmo_connector.cli.common import EXIT_LISTEN, EXIT_USAGE, fail, whole
+from nexmo_connector.sandbox.config import DEFAULT_API_SECRET, SandboxConfig
+from nexmo_connector.sandbox.records import hash_secret
+from nexmo_connector.sandbox.server import build, listen
+from nexmo_connector.sandbox.state import SandboxState
 from nexmo_connector.signing import SIGNATURE_METHODS
+
+DEFAULTS = SandboxConfig()
+ENV = "NEXMO_CONNECTOR_SANDBOX_"
 
 
 def _balance(value: str) -> Decimal:
@@ -34,51 +39,79 @@ def _method(value: str) -> str:
 
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 14000,
-    api_key: Annotated[str, typer.Option(help="API key of the seeded account.")] = DEFAULT_API_KEY,
+    port: Annotated[
+        int, typer.Option(parser=whole(0, 65535), metavar="PORT", help="Port (0: any free one).")
+    ] = 14000,
+    api_key: Annotated[
+        str, typer.Option(envvar=ENV + "API_KEY", help="API key of the seeded account.")
+    ] = DEFAULTS.api_key,
     api_secret: Annotated[
-        str, typer.Option(help="API secret of the seeded account.")
-    ] = DEFAULT_API_SECRET,
+        str,
+        typer.Option(
+            envvar=ENV + "API_SECRET", show_default=False, help="API secret of the seeded account."
+        ),
+    ] = DEFAULTS.api_secret,
     signature_secret: Annotated[
-        str | None, typer.Option(help="Signature secret: sign receipts, accept signed requests.")
+        str | None,
+        typer.Option(
+            envvar=ENV + "SIGNATURE_SECRET",
+            help="Signature secret: sign receipts, accept signed requests.",
+        ),
     ] = None,
     signature_method: Annotated[
         str, typer.Option(callback=_method, help="md5hash, md5, sha1, sha256 or sha512.")
-    ] = "md5hash",
+    ] = DEFAULTS.signature_method,
     balance: Annotated[
         Decimal, typer.Option(parser=_balance, metavar="EUR", help="Starting balance in EUR.")
-    ] = Decimal("100"),
+    ] = DEFAULTS.balance,
     receipt_url: Annotated[str | None, typer.Option(help="Account default receipt URL.")] = None,
-    receipt_method: Annotated[str, typer.Option(help="GET or POST (JSON) receipts.")] = "POST",
+    receipt_method: Annotated[
+        str, typer.Option(help="GET or POST (JSON) receipts.")
+    ] = DEFAULTS.receipt_method,
     sms_rate_limit: Annotated[
-        int, typer.Option(min=0, help="SMS requests per second per key (0 = off).")
-    ] = 30,
+        int,
+        typer.Option(
+            parser=whole(0), metavar="N", help="SMS requests per second per key (0 = off)."
+        ),
+    ] = DEFAULTS.sms_rate_limit,
     no_rate_limits: Annotated[
         bool, typer.Option("--no-rate-limits", help="Turn every limit off.")
     ] = False,
     state: Annotated[
         Path | None, typer.Option(help="SQLite file that keeps state across restarts.")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for reproducible faults.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(parser=whole(0), metavar="N", help="Seed for reproducible faults.")
+    ] = None,
     receipt_delay: Annotated[
-        float, typer.Option(min=0, help="Seconds before receipts are sent.")
-    ] = 1.0,
+        float, typer.Option(min=0, max=86400, help="Seconds before receipts are sent.")
+    ] = DEFAULTS.receipt_delay,
     call_time_scale: Annotated[
-        float, typer.Option(min=0, help="Simulated call seconds per real second.")
-    ] = 0.05,
+        float, typer.Option(min=0, max=1000, help="Simulated call seconds per real second.")
+    ] = DEFAULTS.call_time_scale,
     webhook_attempts: Annotated[
-        int, typer.Option(min=1, max=100, help="Delivery attempts per receipt or callback.")
-    ] = 6,
+        int,
+        typer.Option(
+            parser=whole(1, 100), metavar="N", help="Delivery attempts per receipt or callback."
+        ),
+    ] = DEFAULTS.webhook_attempts,
     slow_seconds: Annotated[
-        float, typer.Option(min=0, help="Delay of the slow-upstream magic number.")
-    ] = 3.0,
+        float, typer.Option(min=0, max=3600, help="Delay of the slow-upstream magic number.")
+    ] = DEFAULTS.slow_seconds,
     max_messages: Annotated[
-        int, typer.Option(min=0, help="Keep at most N messages, oldest dropped (0 = all).")
-    ] = 0,
+        int,
+        typer.Option(
+            parser=whole(0), metavar="N", help="Keep at most N messages, oldest dropped (0 = all)."
+        ),
+    ] = DEFAULTS.max_messages,
 ) -> None:
     """Start the offline Nexmo sandbox.
 
-    Example: nexmo-connector sandbox --port 14000 --api-key KEY --api-secret SECRET
+    Secrets can come from the environment (NEXMO_CONNECTOR_SANDBOX_API_SECRET,
+    NEXMO_CONNECTOR_SANDBOX_SIGNATURE_SECRET) rather than the command line, where other users
+    of the machine can see them.
+
+    Example: nexmo-connector sandbox --port 14000 --api-key KEY
     """
     if receipt_method.upper() not in ("GET", "POST"):
         raise typer.BadParameter("must be GET or POST", param_hint="--receipt-method")
@@ -100,16 +133,42 @@ def sandbox(
         slow_seconds=slow_seconds,
         max_messages=max_messages,
     )
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        fail(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_LISTEN)
+    try:
+        server = build(config)
+    except (OSError, sqlite3.Error) as exc:
+        sock.close()
+        fail(f"--state: cannot keep state in {state}: {exc}", EXIT_USAGE)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    _banner(f"http://{shown_host}:{bound_port}", config, server.sandbox.state)
+    server.run(sockets=[sock])
+
+
+def _banner(url: str, config: SandboxConfig, state: SandboxState) -> None:
+    """Where it listens and with which account; a secret only when it is the default."""
     console = Console(stderr=True)
-    url = f"http://{host}:{port}"
     console.print(f"Nexmo sandbox listening on [bold]{url}[/] (both rest and api hosts)")
-    console.print(f"  api key: {api_key}   api secret: {api_secret}")
+    account = state.accounts.get(config.api_key)
+    default = hash_secret(DEFAULT_API_SECRET)
+    if state.restored:
+        console.print(
+            f"  state restored from {config.state_path}: {len(state.accounts)} account(s), "
+            f"{len(state.messages)} message(s); accounts, secrets and balances are as stored "
+            "(--api-secret, --balance and --signature-secret only seed a new state)",
+            markup=False,
+        )
+    if account is None:
+        console.print(f"  api key: {config.api_key} is not an account of this state", markup=False)
+    else:
+        secret = DEFAULT_API_SECRET if account.secret_hash == default else "(not shown)"
+        console.print(
+            f"  api key: {account.api_key}   api secret: {secret}   balance: {account.balance:.2f}",
+            markup=False,
+        )
     console.print(f"  inbox:          {url}/_sandbox/inbox")
     console.print(f"  inspection API: {url}/_sandbox/messages")
     console.print(f"  OpenAPI:        {url}/docs")
-    try:
-        serve(config, host, port)
-    except (OSError, sqlite3.Error) as exc:
-        if state is None:
-            raise
-        fail(f"--state: cannot keep state in {state}: {exc}", EXIT_USAGE)

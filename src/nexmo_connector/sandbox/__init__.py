@@ -2,6 +2,6 @@
 
 from nexmo_connector.sandbox.app import create_app
 from nexmo_connector.sandbox.config import SandboxConfig
-from nexmo_connector.sandbox.server import SandboxServer, serve
+from nexmo_connector.sandbox.server import SandboxServer, build, listen
 
-__all__ = ["SandboxConfig", "SandboxServer", "create_app", "serve"]
+__all__ = ["SandboxConfig", "SandboxServer", "build", "create_app", "listen"]

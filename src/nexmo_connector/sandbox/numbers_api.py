@@ -100,7 +100,7 @@ async def search_numbers(request: Request) -> Response:
     found = await _authorized(request)
     if isinstance(found, Response):
         return found
-    _, _, params = found
+    sandbox, _, params = found
     try:
         if not params.get("country"):
             raise BadRequest("country is required")
@@ -114,10 +114,12 @@ async def search_numbers(request: Request) -> Response:
             raise BadRequest(f"features must be among {', '.join(FEATURES)}")
     except (BadRequest, InvalidParam) as bad:
         return error_response("numbers", 400, str(bad))
+    owned = {msisdn for _, msisdn in sandbox.state.numbers}  # Nexmo lists only numbers for sale
     matches = [
         n.wire()
         for n in inventory(country)
-        if matches_pattern(n.msisdn, pattern, search_pattern)
+        if n.msisdn not in owned
+        and matches_pattern(n.msisdn, pattern, search_pattern)
         and (number_type is None or n.type == number_type)
         and wanted <= set(n.features)
     ]

@@ -50,9 +50,10 @@ class SandboxState:
         self.events = EventBus()
         self._id_prefix = secrets.token_hex(4).upper()
         self._id_counter = 0
-        if self.persistence and self._load():
-            return
-        self.seed()
+        self.restored = bool(self.persistence and self._load())
+        """True when the state file decided the accounts (the seeding flags were not used)."""
+        if not self.restored:
+            self.seed()
 
     # -- ids ---------------------------------------------------------------------------
     def next_message_id(self) -> str:
