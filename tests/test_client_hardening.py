@@ -172,7 +172,7 @@ def test_a_client_can_be_built_that_never_reads_the_environment(
     (sent,) = transport.requests
     assert sent.form is not None and "sig" not in sent.form
     assert sent.form["api_key"] == "tenant" and sent.url.startswith("https://rest.nexmo.com/")
-    with pytest.raises(errors.ValidationError, match="api_key: is required$"):
+    with pytest.raises(errors.ValidationError, match=r"api_key: is required$"):
         NexmoClient(api_secret="x", trust_env=False)
 
 

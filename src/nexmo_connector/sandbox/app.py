@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -191,6 +191,11 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
             for e in exc.errors()
         ]
         return json_response({"detail": "invalid request", "invalid_parameters": problems}, 422)
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The caller left (a timeout during injected latency): nobody to answer, nothing to log."""
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -44,12 +44,16 @@ class _Server(uvicorn.Server):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (port 0: a free one); ``OSError`` when it cannot be."""
+    """A socket listening on ``host:port`` (port 0: a free one); ``OSError`` when it cannot.
+
+    Connections made before the server runs wait in the backlog, so the address works as
+    soon as it is printed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
@@ -105,6 +109,11 @@ class SandboxServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The running sandbox's parts (its state, for tests that arrange the unusual)."""
+        return self._server.sandbox
 
     def start(self, timeout: float = 10.0) -> SandboxServer:
         self._thread.start()
