@@ -23,6 +23,7 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2}-[a-z]{2}")
 """A TTS ``lg`` as Nexmo reads it (lowercase); the client lowercases what it is given."""
 
 # -- text and digits ------------------------------------------------------------------
+MAX_DIGITS = 18
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
@@ -51,9 +52,9 @@ def whole_number(value: object) -> int:
     """An int, or a string of ASCII digits; anything else is ``ValueError``."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and is_digits(value):
+    if isinstance(value, str) and is_digits(value) and len(value) <= MAX_DIGITS:
         return int(value)
-    raise ValueError("must be a whole number written in ASCII digits")
+    raise ValueError(f"must be a whole number written in at most {MAX_DIGITS} ASCII digits")
 
 
 def is_hex(value: str) -> bool:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.phone import region_of
-from nexmo_connector.rules import DLR_ERR_CODES, is_digits
+from nexmo_connector.rules import DLR_ERR_CODES, MAX_DIGITS, is_digits
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Message
@@ -146,7 +146,8 @@ async def records(request: Request) -> Response:
         found, not_found = _select(sandbox, account.api_key, query)
     except ReportError as exc:
         return error_response(API, exc.status, exc.detail, invalid=exc.invalid)
-    cursor = int(query["cursor"]) if is_digits(query.get("cursor", "")) else 0
+    raw_cursor = query.get("cursor", "")
+    cursor = int(raw_cursor) if is_digits(raw_cursor) and len(raw_cursor) <= MAX_DIGITS else 0
     page = found[cursor : cursor + MAX_RECORDS]
     body: dict[str, Any] = {
         "request_id": str(uuid.uuid4()),

@@ -113,7 +113,7 @@ _TITLES = {
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and is_digits(declared) and int(declared) > limit:
+    if declared is not None and is_digits(declared) and int(declared[:19]) > limit:
         raise BadRequest(f"request body larger than {limit} bytes", 413)
     chunks: list[bytes] = []
     size = 0
@@ -149,6 +149,8 @@ def int_param(
         return default
     if not is_digits(raw):
         raise InvalidParam(name, "must be a whole number")
+    if len(raw.lstrip("0")) > len(str(high)):  # out of range, however long (int() gives up)
+        raise InvalidParam(name, f"must be between {low} and {high}")
     value = int(raw)
     if not low <= value <= high:
         raise InvalidParam(name, f"must be between {low} and {high}")
