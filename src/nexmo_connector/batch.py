@@ -9,7 +9,6 @@ the service in its database.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import math
@@ -24,6 +23,7 @@ from nexmo_connector import errors
 from nexmo_connector.client import AsyncNexmoClient
 from nexmo_connector.lookup import Sent, SentLookup
 from nexmo_connector.models import SmsRequest
+from nexmo_connector.transport import sleep
 
 RowState = Literal["pending", "inflight", "sent", "rejected", "unknown"]
 ErrorKind = Literal["", "throttled", "auth", "rejected", "transport", "unknown"]
@@ -139,7 +139,7 @@ class Pacer:
         slot = max(self._next, now)  # an idle pacer does not save up a burst
         self._next = slot + self.interval
         if slot > now:
-            await asyncio.sleep(slot - now)
+            await sleep(slot - now)
 
 
 # -- the engine -----------------------------------------------------------------------
@@ -309,5 +309,7 @@ class BatchSender:
                 await self._send(row, self.entry(row))
                 if progress is not None:
                     progress()
+
+        import asyncio
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import os
@@ -48,6 +47,7 @@ from nexmo_connector.transport import (
     SyncTransport,
     Timeout,
     Transport,
+    sleep,
 )
 
 log = logging.getLogger("nexmo_connector.client")
@@ -445,7 +445,7 @@ class AsyncNexmoClient(_Client):
                 delay = retries.next_delay(exc)
                 if delay is None:
                     raise
-            await asyncio.sleep(delay)
+            await sleep(delay)
 
     async def _attempt(self, action: Action[T], limit: Timeout) -> T:
         if self.rate_limiter is not None:

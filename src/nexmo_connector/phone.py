@@ -6,7 +6,6 @@ import re
 from functools import lru_cache
 
 import phonenumbers
-import pycountry
 
 _DIGITS = re.compile(r"[0-9]{7,15}")
 
@@ -63,6 +62,8 @@ def region_of(digits: str) -> str:
 
 def check_country(code: str) -> str:
     """The upper-case ISO 3166-1 alpha-2 code, or ``ValueError`` when unknown."""
+    import pycountry  # its tables load on first use
+
     upper = code.strip().upper()
     if len(upper) != 2 or pycountry.countries.get(alpha_2=upper) is None:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code")

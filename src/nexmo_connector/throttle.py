@@ -6,13 +6,15 @@ Off by default in the library; the CLI's bulk send and the service turn it on. W
 
 from __future__ import annotations
 
-import asyncio
 import time
+from typing import TYPE_CHECKING
 
-from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from nexmo_connector.transport import sleep
+
+if TYPE_CHECKING:  # imported on first use: most programs never throttle themselves
+    from limits import RateLimitItem
+    from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
+    from limits.strategies import MovingWindowRateLimiter
 
 NEXMO_SMS_RATE = "30/second"
 """Nexmo's SMS API: 30 requests per second per API key."""
@@ -21,9 +23,11 @@ CONNECTOR_RATE = "100/60 seconds"
 
 
 class RateLimiter:
-    """Waits until a call fits ``rate`` for ``key`` (a moving window)."""
+    """A moving window of ``rate`` per key: blocking (``acquire``) or not (``try_acquire``)."""
 
     def __init__(self, rate: str = NEXMO_SMS_RATE, storage: str = "memory://") -> None:
+        from limits import parse
+
         self.rate = rate
         self.storage = storage
         self._item: RateLimitItem = parse(rate)
@@ -38,24 +42,27 @@ class RateLimiter:
 
     def _limiter(self) -> MovingWindowRateLimiter:
         if self._sync is None:
+            from limits.storage import storage_from_string
+            from limits.strategies import MovingWindowRateLimiter
+
             self._sync = MovingWindowRateLimiter(storage_from_string(self.storage))
         return self._sync
+
+    def _async_limiter(self) -> AsyncMovingWindow:
+        if self._async is None:
+            from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
+            from limits.storage import storage_from_string
+
+            # redis-py's asyncio client, so that one dependency serves both sides
+            options = {"implementation": "redispy"} if self.storage.startswith("redis") else {}
+            storage = storage_from_string("async+" + self.storage, **options)
+            self._async = AsyncMovingWindow(storage)
+        return self._async
 
     def acquire(self, key: str) -> None:
         """Block until one more call for ``key`` is allowed, and count it."""
         while (wait := self.try_acquire(key)) is not None:
             time.sleep(wait)
-
-    async def acquire_async(self, key: str) -> None:
-        """``acquire`` for coroutines."""
-        if self._async is None:
-            # redis-py's asyncio client, so that one dependency serves both sides
-            options = {"implementation": "redispy"} if self.storage.startswith("redis") else {}
-            storage = storage_from_string("async+" + self.storage, **options)
-            self._async = AsyncMovingWindow(storage)
-        while not await self._async.hit(self._item, key):
-            stats = await self._async.get_window_stats(self._item, key)
-            await asyncio.sleep(self._wait_seconds(stats.reset_time))
 
     def try_acquire(self, key: str) -> float | None:
         """Count one call if allowed (None), else the seconds until one is."""
@@ -63,3 +70,16 @@ class RateLimiter:
         if limiter.hit(self._item, key):
             return None
         return self._wait_seconds(limiter.get_window_stats(self._item, key).reset_time)
+
+    async def acquire_async(self, key: str) -> None:
+        """``acquire`` for coroutines."""
+        while (wait := await self.try_acquire_async(key)) is not None:
+            await sleep(wait)
+
+    async def try_acquire_async(self, key: str) -> float | None:
+        """``try_acquire`` for coroutines: never waits, so a server can answer 429 with it."""
+        limiter = self._async_limiter()
+        if await limiter.hit(self._item, key):
+            return None
+        stats = await limiter.get_window_stats(self._item, key)
+        return self._wait_seconds(stats.reset_time)

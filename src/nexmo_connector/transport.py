@@ -8,21 +8,38 @@ whoever creates it closes it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote_plus, urlencode
-
-import aiohttp
-import urllib3
 
 from nexmo_connector.errors import TransportError, ValidationError
 
+if TYPE_CHECKING:  # imported where used: a program that never sends pays nothing for them
+    import asyncio
+
+    import aiohttp
+    import urllib3
+
 USER_AGENT = "nexmo-connector/0.1"
+
+
+async def sleep(seconds: float) -> None:
+    """``asyncio.sleep``, imported when first needed (asyncio costs ~40 ms to import)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop:
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
 MAX_TIMEOUT = 24 * 3600.0
 
 
@@ -123,12 +140,16 @@ class SyncTransport:
     """
 
     def __init__(self, max_connections: int = 10, proxy: str | None = None) -> None:
+        import urllib3
+
         options: dict[str, Any] = {"maxsize": max_connections, "block": True, "retries": False}
         self._pool: urllib3.PoolManager = (
             urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
         )
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        import urllib3
+
         try:
             response = self._pool.request(
                 request.method,
@@ -169,7 +190,9 @@ class AsyncTransport:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
+        import aiohttp
+
+        loop = _running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
             if self._session is not None and self._loop is not None and self._loop.is_closed():
                 self._session.detach()  # its loop is gone: nothing left to close
@@ -179,6 +202,8 @@ class AsyncTransport:
         return self._session
 
     async def send_async(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        import aiohttp
+
         session = self._open()
         limits = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout.connect, sock_read=timeout.read
@@ -207,13 +232,16 @@ class AsyncTransport:
             raise TransportError(f"connection lost: {_reason(exc)}", sent=True) from None
 
     async def aclose(self) -> None:
-        if self._session is not None and self._loop is asyncio.get_running_loop():
+        if self._session is not None and self._loop is _running_loop():
             await self._session.close()
         self._session = None
 
 
 def _reason(exc: BaseException) -> str:
     """A short cause without URLs (they may carry credentials in a query string)."""
+    import aiohttp
+    import urllib3
+
     cause: BaseException = exc
     while isinstance(cause, urllib3.exceptions.HTTPError | aiohttp.ClientError) and (
         cause.__context__ is not None or cause.__cause__ is not None

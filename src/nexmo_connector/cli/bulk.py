@@ -9,7 +9,6 @@ what is the command line's: the CSV, the outputs, the progress bar and the exit 
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
@@ -346,6 +345,8 @@ def bulk(
     journal = _open_journal(journal_file)
     batch = journal.batch_ref(batch_key(sender, text, to_column, client_ref_column, options))
     interrupted, fatal = False, None
+    import asyncio
+
     try:
         run = asyncio.run(
             _run(settings, batch, parsed.rows, journal, Pacer(rate), concurrency, resend_unknown)

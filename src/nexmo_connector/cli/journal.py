@@ -8,7 +8,6 @@ on the event loop; each save is on disk (``synchronous=FULL``) when it returns.
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import secrets
@@ -90,6 +89,8 @@ class Journal:
         return self._thread.submit(work).result()
 
     async def _acall(self, work: Callable[[], T]) -> T:
+        import asyncio
+
         return await asyncio.wrap_future(self._thread.submit(work))
 
     def batch_ref(self, key: str) -> str:

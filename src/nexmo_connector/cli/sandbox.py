@@ -5,17 +5,17 @@ from __future__ import annotations
 import sqlite3
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from nexmo_connector.cli.common import EXIT_LISTEN, EXIT_USAGE, fail, whole
 from nexmo_connector.sandbox.config import DEFAULT_API_SECRET, SandboxConfig
-from nexmo_connector.sandbox.records import hash_secret
-from nexmo_connector.sandbox.server import build, listen
-from nexmo_connector.sandbox.state import SandboxState
 from nexmo_connector.signing import SIGNATURE_METHODS
+
+if TYPE_CHECKING:  # the server is imported when it starts, not for every command's --help
+    from nexmo_connector.sandbox.state import SandboxState
 
 DEFAULTS = SandboxConfig()
 ENV = "NEXMO_CONNECTOR_SANDBOX_"
@@ -134,6 +134,12 @@ def sandbox(
         max_messages=max_messages,
     )
     try:
+        from nexmo_connector.sandbox.server import build, listen
+    except ImportError as exc:
+        fail(f"the sandbox needs its extra ({exc.name} is missing): "
+             "pip install 'nexmo-connector[sandbox]'", EXIT_USAGE)  # fmt: skip
+
+    try:
         sock = listen(host, port)
     except OSError as exc:
         fail(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_LISTEN)
@@ -150,6 +156,8 @@ def sandbox(
 
 def _banner(url: str, config: SandboxConfig, state: SandboxState) -> None:
     """Where it listens and with which account; a secret only when it is the default."""
+    from nexmo_connector.sandbox.records import hash_secret
+
     console = Console(stderr=True)
     console.print(f"Nexmo sandbox listening on [bold]{url}[/] (both rest and api hosts)")
     account = state.accounts.get(config.api_key)
