@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,8 +29,7 @@ from nexmo_connector.sandbox.faults import FaultMiddleware
 from nexmo_connector.sandbox.inbox import assets
 from nexmo_connector.sandbox.inbox import router as inbox_router
 from nexmo_connector.sandbox.inspection import router as inspection_router
-from nexmo_connector.sandbox.wire import api_of, error_response, json_response
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire import WireError, api_of, error_response, json_response
 
 log = logging.getLogger("nexmo_connector.sandbox")
 
@@ -41,66 +40,6 @@ The Nexmo paths (`/sms/json`, `/tts/json`, `/account/numbers`, `/number/search`,
 is the inspection API: GET to assert, POST/PUT/PATCH to arrange, DELETE to reset.
 `/_sandbox/inbox` is a live web inbox of the messages and calls sent.
 """
-
-
-def _wire_routes() -> list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]]:
-    """``(path, method, endpoint, operationId, summary)`` of every Nexmo route."""
-    routes: list[tuple[str, str, Callable[[Request], Awaitable[Response]], str, str]] = [
-        ("/sms/json", "POST", sms_api.send_sms, "SendSms", "Send an SMS"),
-        ("/sms/json", "GET", sms_api.send_sms, "SendSmsByGet", "Send an SMS (GET)"),
-        ("/tts/json", "POST", tts_api.send_tts, "SendTts", "Send a speech call"),
-        ("/tts/json", "GET", tts_api.send_tts, "SendTtsByGet", "Send a speech call (GET)"),
-        (
-            "/account/numbers",
-            "GET",
-            numbers_api.owned_numbers,
-            "ListOwnedNumbers",
-            "List owned numbers",
-        ),
-        (
-            "/number/search",
-            "GET",
-            numbers_api.search_numbers,
-            "ListInboundNumbers",
-            "Search numbers",
-        ),
-        ("/v2/reports/records", "GET", reports_api.records, "GetRecords", "SMS records"),
-    ]
-    for version, module in (("v1", applications_v1), ("v2", applications_v2)):
-        many, one = f"/{version}/applications", f"/{version}/applications/{{application_id}}"
-        suffix = "" if version == "v1" else "V2"
-        routes += [
-            (
-                many,
-                "GET",
-                module.list_applications,
-                "ListApplications" + suffix,
-                "List applications",
-            ),
-            (
-                many,
-                "POST",
-                module.create_application,
-                "CreateApplication" + suffix,
-                "Create an application",
-            ),
-            (one, "GET", module.get_application, "GetApplication" + suffix, "Get an application"),
-            (
-                one,
-                "PUT",
-                module.update_application,
-                "UpdateApplication" + suffix,
-                "Update an application",
-            ),
-            (
-                one,
-                "DELETE",
-                module.delete_application,
-                "DeleteApplication" + suffix,
-                "Delete an application",
-            ),
-        ]
-    return routes
 
 
 class EscapedJSONResponse(JSONResponse):
@@ -162,19 +101,15 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
         default_response_class=EscapedJSONResponse,
     )
     app.state.sandbox = sandbox
-    for path, method, endpoint, operation, summary in _wire_routes():
-        app.add_api_route(
-            path,
-            endpoint,
-            methods=[method],
-            operation_id=operation,
-            summary=summary,
-            tags=["Nexmo APIs"],
-            openapi_extra=WIRE_DOCS.get(operation),
-        )
+    for api in (sms_api, tts_api, numbers_api, reports_api, applications_v1, applications_v2):
+        app.include_router(api.router)
     app.include_router(inspection_router)
     app.include_router(inbox_router)
     app.mount("/_sandbox/ui", assets, name="ui")
+
+    @app.exception_handler(WireError)
+    async def wire_error(request: Request, exc: WireError) -> Response:
+        return exc.response(api_of(request.url.path))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

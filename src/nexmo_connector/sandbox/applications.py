@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.state import SandboxState
+from nexmo_connector.sandbox.wire import WireError
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "voice": {"answer_url": "GET", "fallback_answer_url": "GET", "event_url": "POST"},
@@ -143,10 +144,13 @@ def create(
     return application, private
 
 
-def owned(state: SandboxState, account: Account, application_id: str) -> Application | None:
-    """The account's application with this id (another account's is not found)."""
+def find(state: SandboxState, account: Account, application_id: str, missing: str) -> Application:
+    """The account's application with this id (another account's is not found: a 404 whose
+    text is ``missing`` with the id)."""
     application = state.applications.get(application_id)
-    return application if application and application.api_key == account.api_key else None
+    if application is None or application.api_key != account.api_key:
+        raise WireError(404, missing.format(application_id[:64]))
+    return application
 
 
 def v2_view(application: Application, private_key: str | None = None) -> dict[str, Any]:

@@ -3,58 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox import applications as apps
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate
-from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.records import Account, Application
+from nexmo_connector.sandbox.deps import Caller, authorized
 from nexmo_connector.sandbox.wire import (
     Api,
-    BadRequest,
     InvalidParam,
     Params,
-    error_response,
+    WireError,
     int_param,
     json_response,
-    read_params,
-    retry_after,
 )
 
 API: Api = "applications-v1"
 
 
-class V1Error(Exception):
-    def __init__(self, http_status: int, text: str) -> None:
-        super().__init__(text)
-        self.http_status = http_status
-        self.text = text
-
-
-async def _begin(request: Request) -> tuple[Sandbox, Account, Params]:
-    sandbox: Sandbox = request.app.state.sandbox
-    try:
-        params = await read_params(request, sandbox.config.max_body_bytes)
-    except BadRequest as bad:
-        raise V1Error(bad.http_status, bad.reason) from None
-    try:
-        account = authenticate(sandbox.state, params, signed_allowed=False)
-    except AuthFailure:
-        raise V1Error(401, "Invalid credentials: check api_key and api_secret") from None
-    if sandbox.rate_limits.retry_after("applications", account.api_key) is not None:
-        raise V1Error(429, "Too many requests")
-    return sandbox, account, params
-
-
-def _owned(sandbox: Sandbox, account: Account, application_id: str) -> Application:
-    application = apps.owned(sandbox.state, account, application_id)
-    if application is None:
-        raise V1Error(404, f"No application found with id {application_id[:64]}")
-    return application
+router = APIRouter(tags=["Nexmo APIs"])
+V1Caller = Annotated[Caller, authorized(API)]
+ONE = "/v1/applications/{application_id}"
+MISSING = "No application found with id {}"
 
 
 def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
@@ -91,23 +63,19 @@ def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
     return name, app_type, {app_type: {"webhooks": webhooks}}
 
 
-def _failure(exc: Exception) -> Response:
-    if isinstance(exc, V1Error):
-        headers = retry_after(1) if exc.http_status == 429 else None
-        return error_response(API, exc.http_status, exc.text, headers=headers)
-    assert isinstance(exc, apps.InvalidApplication)
-    return error_response(API, 400, f"Invalid parameters: {exc}")
+def _invalid(problems: list[dict[str, str]]) -> WireError:
+    text = "; ".join(f"{p['name']}: {p['reason']}" for p in problems)
+    return WireError(400, f"Invalid parameters: {text}")
 
 
-async def list_applications(request: Request) -> Response:
+@router.get("/v1/applications", operation_id="ListApplications", summary="List applications")
+async def list_applications(caller: V1Caller) -> Response:
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
     try:
-        sandbox, account, params = await _begin(request)
         size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
         index = int_param(params, "page_index", 0, 1_000_000, 0)
     except InvalidParam as exc:
-        return _failure(apps.InvalidApplication([{"name": exc.name, "reason": exc.reason}]))
-    except (V1Error, apps.InvalidApplication) as exc:
-        return _failure(exc)
+        raise _invalid([{"name": exc.name, "reason": exc.reason}]) from None
     owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]
     last = apps.page_count(len(owned), size) - 1
     page = owned[index * size : (index + 1) * size]
@@ -124,12 +92,13 @@ async def list_applications(request: Request) -> Response:
     )
 
 
-async def create_application(request: Request) -> Response:
+@router.post("/v1/applications", operation_id="CreateApplication", summary="Create an application")
+async def create_application(caller: V1Caller) -> Response:
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
     try:
-        sandbox, account, params = await _begin(request)
         name, _, capabilities = _settings(params)
-    except (V1Error, apps.InvalidApplication) as exc:
-        return _failure(exc)
+    except apps.InvalidApplication as invalid:
+        raise _invalid(invalid.problems) from None
     application, private = await asyncio.to_thread(
         apps.create, account.api_key, name, capabilities, None
     )
@@ -137,36 +106,34 @@ async def create_application(request: Request) -> Response:
     return json_response(apps.v1_view(application, private), 201)
 
 
-async def get_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = await _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
-    except V1Error as exc:
-        return _failure(exc)
-    return json_response(apps.v1_view(application))
+@router.get(ONE, operation_id="GetApplication", summary="Get an application")
+async def get_application(application_id: str, caller: V1Caller) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    return json_response(apps.v1_view(apps.find(sandbox.state, account, application_id, MISSING)))
 
 
-async def update_application(request: Request) -> Response:
+@router.put(ONE, operation_id="UpdateApplication", summary="Update an application")
+async def update_application(
+    application_id: str,
+    caller: V1Caller,
+) -> Response:
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
+    application = apps.find(sandbox.state, account, application_id, MISSING)
     try:
-        sandbox, account, params = await _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
         name, app_type, capabilities = _settings(params)
         if app_type != apps.v1_type(application):
             raise apps.InvalidApplication(
                 [{"name": "type", "reason": f"cannot change from {apps.v1_type(application)}"}]
             )
-    except (V1Error, apps.InvalidApplication) as exc:
-        return _failure(exc)
+    except apps.InvalidApplication as invalid:
+        raise _invalid(invalid.problems) from None
     updated = application.model_copy(update={"name": name, "capabilities": capabilities})
     sandbox.state.save_application(updated)
     return json_response(apps.v1_view(updated))
 
 
-async def delete_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = await _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
-    except V1Error as exc:
-        return _failure(exc)
-    sandbox.state.delete_application(application.id)
+@router.delete(ONE, operation_id="DeleteApplication", summary="Delete an application")
+async def delete_application(application_id: str, caller: V1Caller) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    sandbox.state.delete_application(apps.find(sandbox.state, account, application_id, MISSING).id)
     return Response(status_code=204)

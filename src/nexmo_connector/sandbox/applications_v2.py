@@ -3,61 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from nexmo_connector.sandbox import applications as apps
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate
-from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.records import Account, Application
-from nexmo_connector.sandbox.wire import (
-    Api,
-    BadRequest,
-    InvalidParam,
-    basic_credentials,
-    error_response,
-    int_param,
-    json_response,
-    read_json,
-    retry_after,
-)
+from nexmo_connector.sandbox.deps import Caller, JsonBody, authorized
+from nexmo_connector.sandbox.wire import Api, InvalidParam, WireError, int_param, json_response
 
 API: Api = "applications-v2"
 
 
-class V2Error(Exception):
-    def __init__(
-        self, http_status: int, text: str, invalid: list[dict[str, str]] | None = None
-    ) -> None:
-        super().__init__(text)
-        self.http_status = http_status
-        self.text = text
-        self.invalid = invalid
+router = APIRouter(tags=["Nexmo APIs"])
+V2Caller = Annotated[Caller, authorized(API)]
+ONE = "/v2/applications/{application_id}"
+MISSING = "Application {} could not be found"
+INVALID = "The request failed due to validation errors"
 
 
-def _begin(request: Request) -> tuple[Sandbox, Account, dict[str, str]]:
-    sandbox: Sandbox = request.app.state.sandbox
-    query = dict(request.query_params)
-    credentials = {k: v for k, v in query.items() if k in ("api_key", "api_secret")}
-    basic = basic_credentials(request)
-    if basic:
-        credentials = {"api_key": basic[0], "api_secret": basic[1]}
-    try:
-        account = authenticate(sandbox.state, credentials, signed_allowed=False)
-    except AuthFailure:
-        raise V2Error(401, "You did not provide correct credentials.") from None
-    if sandbox.rate_limits.retry_after("applications", account.api_key) is not None:
-        raise V2Error(429, "Rate limit hit. Please wait and try again.")
-    return sandbox, account, query
-
-
-async def _body(request: Request, sandbox: Sandbox) -> tuple[str, dict[str, Any], str | None]:
-    try:
-        data = await read_json(request, sandbox.config.max_body_bytes)
-    except BadRequest as bad:
-        raise V2Error(bad.http_status, bad.reason) from None
+def _settings(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+    """``(name, capabilities, public key)`` of a v2 body, or every problem with it."""
     problems: list[dict[str, str]] = []
     name = apps.check_name(data.get("name"), problems)
     try:
@@ -73,32 +39,18 @@ async def _body(request: Request, sandbox: Sandbox) -> tuple[str, dict[str, Any]
         except apps.InvalidApplication as invalid:
             problems.extend(invalid.problems)
     if problems:
-        raise V2Error(400, "The request failed due to validation errors", problems)
+        raise WireError(400, INVALID, invalid=problems)
     return name, capabilities, public_key
 
 
-def _owned(sandbox: Sandbox, account: Account, application_id: str) -> Application:
-    application = apps.owned(sandbox.state, account, application_id)
-    if application is None:
-        raise V2Error(404, f"Application {application_id[:64]} could not be found")
-    return application
-
-
-def _failure(exc: V2Error) -> Response:
-    headers = retry_after(1) if exc.http_status == 429 else None
-    return error_response(API, exc.http_status, exc.text, invalid=exc.invalid, headers=headers)
-
-
-async def list_applications(request: Request) -> Response:
+@router.get("/v2/applications", operation_id="ListApplicationsV2", summary="List applications")
+async def list_applications(caller: V2Caller) -> Response:
+    sandbox, account, query = caller.sandbox, caller.account, caller.params
     try:
-        sandbox, account, query = _begin(request)
         size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
         page = int_param(query, "page", 1, 1_000_000, 1)
     except InvalidParam as exc:
-        invalid = [{"name": exc.name, "reason": exc.reason}]
-        return _failure(V2Error(400, "The request failed due to validation errors", invalid))
-    except V2Error as exc:
-        return _failure(exc)
+        raise WireError(400, INVALID, invalid=[{"name": exc.name, "reason": exc.reason}]) from None
     owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]
     pages = apps.page_count(len(owned), size)
     chunk = owned[(page - 1) * size : page * size]
@@ -116,12 +68,12 @@ async def list_applications(request: Request) -> Response:
     )
 
 
-async def create_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = _begin(request)
-        name, capabilities, public_key = await _body(request, sandbox)
-    except V2Error as exc:
-        return _failure(exc)
+@router.post(
+    "/v2/applications", operation_id="CreateApplicationV2", summary="Create an application"
+)
+async def create_application(caller: V2Caller, body: JsonBody) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    name, capabilities, public_key = _settings(body)
     application, private = await asyncio.to_thread(
         apps.create, account.api_key, name, capabilities, public_key
     )
@@ -129,22 +81,17 @@ async def create_application(request: Request) -> Response:
     return json_response(apps.v2_view(application, private), 201)
 
 
-async def get_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
-    except V2Error as exc:
-        return _failure(exc)
-    return json_response(apps.v2_view(application))
+@router.get(ONE, operation_id="GetApplicationV2", summary="Get an application")
+async def get_application(application_id: str, caller: V2Caller) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    return json_response(apps.v2_view(apps.find(sandbox.state, account, application_id, MISSING)))
 
 
-async def update_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
-        name, capabilities, public_key = await _body(request, sandbox)
-    except V2Error as exc:
-        return _failure(exc)
+@router.put(ONE, operation_id="UpdateApplicationV2", summary="Update an application")
+async def update_application(application_id: str, caller: V2Caller, body: JsonBody) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    application = apps.find(sandbox.state, account, application_id, MISSING)
+    name, capabilities, public_key = _settings(body)
     changes: dict[str, Any] = {"name": name, "capabilities": capabilities}
     if public_key is not None:
         changes["public_key"] = public_key
@@ -153,11 +100,8 @@ async def update_application(request: Request) -> Response:
     return json_response(apps.v2_view(updated))
 
 
-async def delete_application(request: Request) -> Response:
-    try:
-        sandbox, account, _ = _begin(request)
-        application = _owned(sandbox, account, request.path_params["application_id"])
-    except V2Error as exc:
-        return _failure(exc)
-    sandbox.state.delete_application(application.id)
+@router.delete(ONE, operation_id="DeleteApplicationV2", summary="Delete an application")
+async def delete_application(application_id: str, caller: V2Caller) -> Response:
+    sandbox, account = caller.sandbox, caller.account
+    sandbox.state.delete_application(apps.find(sandbox.state, account, application_id, MISSING).id)
     return Response(status_code=204)

@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from nexmo_connector.phone import check_country
 from nexmo_connector.rules import is_digits
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate
-from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.deps import Caller, authorized
 from nexmo_connector.sandbox.inventory import FEATURES, NUMBER_TYPES, inventory, matches_pattern
-from nexmo_connector.sandbox.records import Account
 from nexmo_connector.sandbox.wire import (
+    Api,
     BadRequest,
     InvalidParam,
     Params,
-    error_response,
+    WireError,
     int_param,
     json_response,
-    read_params,
-    retry_after,
 )
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 MAX_PAGE_SIZE = 100
+API: Api = "numbers"
+router = APIRouter(tags=["Nexmo APIs"])
+NumbersCaller = Annotated[Caller, authorized(API)]
 
 
 def _country(value: str) -> str:
@@ -52,27 +53,11 @@ def _page(items: Sequence[dict[str, Any]], size: int, index: int) -> dict[str, A
     return {"count": len(items), "numbers": list(items[start : start + size])}
 
 
-async def _authorized(request: Request) -> tuple[Sandbox, Account, Params] | Response:
-    sandbox: Sandbox = request.app.state.sandbox
-    try:
-        params = await read_params(request, sandbox.config.max_body_bytes)
-        account = authenticate(sandbox.state, params, signed_allowed=False)
-    except BadRequest as bad:
-        return error_response("numbers", bad.http_status, bad.reason)
-    except AuthFailure:
-        return error_response("numbers", 401, "authentication failed")
-    retry = sandbox.rate_limits.retry_after("numbers", account.api_key)
-    if retry is not None:
-        return error_response("numbers", 429, "too many requests", headers=retry_after(retry))
-    return sandbox, account, params
-
-
-async def owned_numbers(request: Request) -> Response:
+@router.get("/account/numbers", operation_id="ListOwnedNumbers", summary="List owned numbers",
+            openapi_extra=WIRE_DOCS["ListOwnedNumbers"])  # fmt: skip
+async def owned_numbers(caller: NumbersCaller) -> Response:
     """``GET /account/numbers``."""
-    found = await _authorized(request)
-    if isinstance(found, Response):
-        return found
-    sandbox, account, params = found
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
     try:
         pattern, search_pattern, size, index = _filters(params)
         country = _country(params["country"]) if params.get("country") else None
@@ -80,7 +65,7 @@ async def owned_numbers(request: Request) -> Response:
         if has_app not in ("", "true", "false"):
             raise BadRequest("has_application must be true or false")
     except (BadRequest, InvalidParam) as bad:
-        return error_response("numbers", 400, str(bad))
+        raise WireError(400, str(bad)) from None
     app_id = params.get("application_id") or None
     owned = [
         n.wire()
@@ -95,12 +80,11 @@ async def owned_numbers(request: Request) -> Response:
     return json_response(_page(owned, size, index))
 
 
-async def search_numbers(request: Request) -> Response:
-    """``GET /number/search``."""
-    found = await _authorized(request)
-    if isinstance(found, Response):
-        return found
-    sandbox, _, params = found
+@router.get("/number/search", operation_id="ListInboundNumbers", summary="Search numbers",
+            openapi_extra=WIRE_DOCS["ListInboundNumbers"])  # fmt: skip
+async def search_numbers(caller: NumbersCaller) -> Response:
+    """``GET /number/search``: numbers for sale (none that an account owns)."""
+    sandbox, params = caller.sandbox, caller.params
     try:
         if not params.get("country"):
             raise BadRequest("country is required")
@@ -113,8 +97,8 @@ async def search_numbers(request: Request) -> Response:
         if not wanted <= set(FEATURES):
             raise BadRequest(f"features must be among {', '.join(FEATURES)}")
     except (BadRequest, InvalidParam) as bad:
-        return error_response("numbers", 400, str(bad))
-    owned = {msisdn for _, msisdn in sandbox.state.numbers}  # Nexmo lists only numbers for sale
+        raise WireError(400, str(bad)) from None
+    owned = {msisdn for _, msisdn in sandbox.state.numbers}
     matches = [
         n.wire()
         for n in inventory(country)

@@ -9,32 +9,33 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import pycountry
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.phone import region_of
 from nexmo_connector.rules import DLR_ERR_CODES, MAX_DIGITS, is_digits
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.deps import Caller, authorized
 from nexmo_connector.sandbox.records import Message
-from nexmo_connector.sandbox.wire import Api, basic_credentials, error_response, json_response
+from nexmo_connector.sandbox.wire import Api, WireError, json_response
 
 API: Api = "reports"
 MAX_RECORDS = 1000
 MAX_WINDOW = timedelta(hours=24)
 
 
-class ReportError(Exception):
-    def __init__(
-        self, status: int, detail: str, invalid: list[dict[str, str]] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.invalid = invalid
+router = APIRouter(tags=["Nexmo APIs"])
+ReportsCaller = Annotated[Caller, authorized(API)]
+
+
+def report_error(
+    status: int, detail: str, invalid: list[dict[str, str]] | None = None
+) -> WireError:
+    return WireError(status, detail, invalid=invalid)
 
 
 def _stamp(moment: float) -> str:
@@ -45,7 +46,7 @@ def _date(query: dict[str, str], name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(query[name].replace("Z", "+00:00"))
     except ValueError:
-        raise ReportError(
+        raise report_error(
             422, "invalid date", [{"name": name, "reason": "must be ISO-8601"}]
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -54,18 +55,18 @@ def _date(query: dict[str, str], name: str) -> datetime:
 def _window(query: dict[str, str]) -> tuple[float, float] | None:
     if "id" in query:
         if {"date_start", "date_end", "status"} & set(query):
-            raise ReportError(
+            raise report_error(
                 422, "When using id, date_start, date_end and status are not supported"
             )
         return None
     if "date_start" not in query or "date_end" not in query:
         missing = "date_end" if "date_start" in query else "date_start"
-        raise ReportError(
+        raise report_error(
             422, "Missing parameter", [{"name": missing, "reason": "Missing required parameter"}]
         )
     start, end = _date(query, "date_start"), _date(query, "date_end")
     if not start < end <= start + MAX_WINDOW:
-        raise ReportError(422, "date_end must be after date_start and at most 24 hours later")
+        raise report_error(422, "date_end must be after date_start and at most 24 hours later")
     return start.timestamp(), end.timestamp()
 
 
@@ -124,28 +125,19 @@ def _select(
     return records, [i for i in wanted_ids if i not in seen]
 
 
-async def records(request: Request) -> Response:
+@router.get("/v2/reports/records", operation_id="GetRecords", summary="SMS records")
+async def records(request: Request, caller: ReportsCaller) -> Response:
     """``GET /v2/reports/records`` (synchronous)."""
-    sandbox: Sandbox = request.app.state.sandbox
-    query = dict(request.query_params)
-    basic = basic_credentials(request)
-    credentials = {"api_key": basic[0], "api_secret": basic[1]} if basic else {}
-    try:
-        account = authenticate(sandbox.state, credentials, signed_allowed=False)
-    except AuthFailure:
-        return error_response(API, 401, "You did not provide correct credentials.")
-    try:
-        if query.get("account_id") != account.api_key:
-            raise ReportError(403, "User not authorized to query the requested data")
-        if query.get("product") != "SMS":
-            reason = "the sandbox keeps records of product SMS only"
-            raise ReportError(422, "Invalid product", [{"name": "product", "reason": reason}])
-        if query.get("direction") != "outbound":
-            reason = "must be outbound (the sandbox has no inbound SMS)"
-            raise ReportError(422, "Invalid direction", [{"name": "direction", "reason": reason}])
-        found, not_found = _select(sandbox, account.api_key, query)
-    except ReportError as exc:
-        return error_response(API, exc.status, exc.detail, invalid=exc.invalid)
+    sandbox, account, query = caller.sandbox, caller.account, caller.params
+    if query.get("account_id") != account.api_key:
+        raise report_error(403, "User not authorized to query the requested data")
+    if query.get("product") != "SMS":
+        reason = "the sandbox keeps records of product SMS only"
+        raise report_error(422, "Invalid product", [{"name": "product", "reason": reason}])
+    if query.get("direction") != "outbound":
+        reason = "must be outbound (the sandbox has no inbound SMS)"
+        raise report_error(422, "Invalid direction", [{"name": "direction", "reason": reason}])
+    found, not_found = _select(sandbox, account.api_key, query)
     raw_cursor = query.get("cursor", "")
     cursor = int(raw_cursor) if is_digits(raw_cursor) and len(raw_cursor) <= MAX_DIGITS else 0
     page = found[cursor : cursor + MAX_RECORDS]

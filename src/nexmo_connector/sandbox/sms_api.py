@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from starlette.requests import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
@@ -22,20 +23,15 @@ from nexmo_connector.rules import (
     is_http_url,
     is_sender_id,
 )
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
+from nexmo_connector.sandbox.auth import strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.deps import Caller, authorized
 from nexmo_connector.sandbox.pricing import network_for, sms_price
 from nexmo_connector.sandbox.records import Account, Message, Segment, Webhook
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.webhooks import new_webhook
-from nexmo_connector.sandbox.wire import (
-    BadRequest,
-    InvalidParam,
-    Params,
-    int_param,
-    json_response,
-    read_params,
-)
+from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param, json_response
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 from nexmo_connector.signing import sign
 from nexmo_connector.sms import sms_parts, to_gsm7
 
@@ -45,13 +41,13 @@ _FLAG = {"0": False, "1": True, "false": False, "true": True}
 _NO_CREDIT = "Quota Exceeded - rejected"
 
 
-class Rejected(Exception):
-    """The request fails with one SMS status."""
+router = APIRouter(tags=["Nexmo APIs"])
+SmsCaller = Annotated[Caller, authorized("sms")]
 
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
+
+def rejected(status: int, text: str) -> WireError:
+    """The request fails with one SMS status (in HTTP 200, as Nexmo answers)."""
+    return WireError(200, text, code=status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +64,13 @@ def _int_param(params: Params, name: str, low: int, high: int) -> None:
     try:
         int_param(params, name, low, high)
     except InvalidParam:
-        raise Rejected(3, f"Invalid {name} param") from None
+        raise rejected(3, f"Invalid {name} param") from None
 
 
 def _required(params: Params, name: str) -> str:
     value = params.get(name, "")
     if value == "":
-        raise Rejected(2, f"Missing {name} param")
+        raise rejected(2, f"Missing {name} param")
     return value
 
 
@@ -82,7 +78,7 @@ def _content(params: Params, sms_type: str) -> Content:
     if sms_type in ("text", "unicode"):
         text = _required(params, "text")
         if len(text) > MAX_TEXT_CHARS:
-            raise Rejected(12, "Message too long")
+            raise rejected(12, "Message too long")
         parts = sms_parts(text, sms_type)
         delivered = to_gsm7(text) if sms_type == "text" else text
         return Content(parts.encoding, parts.segments, text, delivered)
@@ -91,47 +87,47 @@ def _content(params: Params, sms_type: str) -> Content:
         udh = params.get("udh", "")
         for name, value in (("body", body), ("udh", udh)):
             if not is_hex(value):
-                raise Rejected(3, f"Invalid {name} param")
+                raise rejected(3, f"Invalid {name} param")
         if (len(body) + len(udh)) // 2 > MAX_BINARY_OCTETS:
-            raise Rejected(12, "Message too long")
+            raise rejected(12, "Message too long")
         return Content("binary", (udh + body,), None, None)
     if sms_type == "wappush":
         title, url = _required(params, "title"), _required(params, "url")
         if not is_http_url(url):
-            raise Rejected(3, "Invalid url param")
+            raise rejected(3, "Invalid url param")
         _int_param(params, "validity", 1, TTL_RANGE[1])
         return Content("wappush", (f"{title} {url}",), f"{title} {url}", f"{title} {url}")
     card = _required(params, sms_type)
     if len(card) > MAX_TEXT_CHARS:
-        raise Rejected(12, "Message too long")
+        raise rejected(12, "Message too long")
     parts = sms_parts(card)
     return Content(parts.encoding, parts.segments, card, card)
 
 
 def validate(params: Params) -> tuple[str, str, str, Content]:
-    """``(to, from, type, content)`` of a valid request, or ``Rejected``."""
+    """``(to, from, type, content)`` of a valid request, or a ``WireError``."""
     sender = _required(params, "from")
     to = _required(params, "to")
     sms_type = params.get("type") or "text"
     if sms_type not in SMS_TYPES:
-        raise Rejected(3, "Invalid type param")
+        raise rejected(3, "Invalid type param")
     try:
         check_msisdn(to)
     except InvalidNumber:
-        raise Rejected(3, "Invalid to param") from None
+        raise rejected(3, "Invalid to param") from None
     if not is_sender_id(sender):
-        raise Rejected(15, "Illegal Sender Address - rejected")
+        raise rejected(15, "Illegal Sender Address - rejected")
     report = params.get("status-report-req", "")
     if report and report.lower() not in _FLAG:
-        raise Rejected(3, "Invalid status-report-req param")
+        raise rejected(3, "Invalid status-report-req param")
     if len(params.get("client-ref", "")) > MAX_CLIENT_REF:
-        raise Rejected(3, "Invalid client-ref param")
+        raise rejected(3, "Invalid client-ref param")
     _int_param(params, "ttl", *TTL_RANGE)
     _int_param(params, "message-class", 0, 3)
     _int_param(params, "protocol-id", 0, 255)
     callback = params.get("callback", "")
     if callback and not is_http_url(callback, max_length=MAX_CALLBACK_URL):
-        raise Rejected(23, "Invalid Callback Url")
+        raise rejected(23, "Invalid Callback Url")
     return to, sender, sms_type, _content(params, sms_type)
 
 
@@ -212,23 +208,19 @@ def _charge(
     return segments, entries
 
 
-def submit(sandbox: Sandbox, params: Params) -> tuple[dict[str, object], Scenario]:
+def submit(
+    sandbox: Sandbox, account: Account, params: Params
+) -> tuple[dict[str, object], Scenario]:
     """Handle one send; the answer body and the destination's scenario."""
-    try:
-        account = authenticate(sandbox.state, params)
-    except AuthFailure as failure:
-        raise Rejected(failure.code, failure.text) from None
-    if sandbox.rate_limits.retry_after("sms", account.api_key) is not None:
-        raise Rejected(1, "Throttled")
     to, sender, sms_type, content = validate(params)
     scenario = scenario_for(to)
     if scenario.barred:
-        raise Rejected(7, "Number barred")
+        raise rejected(7, "Number barred")
     client_ref = params.get("client-ref") or None
     segments, entries = _charge(sandbox, account, to, content, client_ref)
     accepted = [s for s in segments if s.status == "0"]
     if not accepted:
-        raise Rejected(9, _NO_CREDIT)
+        raise rejected(9, _NO_CREDIT)
     sandbox.state.save_account(account)
     for segment in accepted:
         segment.delivery_status = scenario.receipt_status
@@ -261,20 +253,15 @@ def submit(sandbox: Sandbox, params: Params) -> tuple[dict[str, object], Scenari
     return {"message-count": str(len(entries)), "messages": entries}, scenario
 
 
-async def send_sms(request: Request) -> Response:
-    """``POST|GET /sms/json``."""
-    sandbox: Sandbox = request.app.state.sandbox
-    try:
-        params = await read_params(request, sandbox.config.max_body_bytes)
-        body, scenario = submit(sandbox, params)
-    except BadRequest as bad:
-        body, scenario = _error(3, f"Invalid parameters: {bad.reason}"), None
-    except Rejected as rejected:
-        body, scenario = _error(rejected.status, rejected.text), None
-    if scenario is not None and scenario.slow:
+@router.post(
+    "/sms/json", operation_id="SendSms", summary="Send an SMS", openapi_extra=WIRE_DOCS["SendSms"]
+)
+@router.get("/sms/json", operation_id="SendSmsByGet", summary="Send an SMS (GET)",
+            openapi_extra=WIRE_DOCS["SendSmsByGet"])  # fmt: skip
+async def send_sms(caller: SmsCaller) -> Response:
+    """``POST|GET /sms/json``: failures are statuses in HTTP 200."""
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
+    body, scenario = submit(sandbox, account, params)
+    if scenario.slow:
         await asyncio.sleep(sandbox.config.slow_seconds)
     return json_response(body)
-
-
-def _error(status: int, text: str) -> dict[str, object]:
-    return {"message-count": "1", "messages": [{"status": str(status), "error-text": text}]}

@@ -9,27 +9,22 @@ import secrets
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from starlette.requests import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
 from nexmo_connector.rules import LANGUAGE_CODE, MAX_TTS_TEXT, is_digits, is_http_url
-from nexmo_connector.sandbox.auth import AuthFailure, authenticate, strip_credentials
+from nexmo_connector.sandbox.auth import strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.sandbox.deps import Caller, authorized
 from nexmo_connector.sandbox.pricing import call_rate, network_for
-from nexmo_connector.sandbox.records import Call
+from nexmo_connector.sandbox.records import Account, Call
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.webhooks import new_webhook
-from nexmo_connector.sandbox.wire import (
-    BadRequest,
-    InvalidParam,
-    Params,
-    int_param,
-    json_response,
-    read_params,
-    retry_after,
-)
+from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param, json_response
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 RING_SECONDS = 4
 WORDS_PER_SECOND = 2.5
@@ -37,12 +32,13 @@ DEFAULT_MACHINE_TIMEOUT = 10_000
 _TAGS = re.compile(r"<[^>]*>")
 
 
-class CallRejected(Exception):
-    def __init__(self, status: int, text: str, http_status: int = 200) -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
-        self.http_status = http_status
+router = APIRouter(tags=["Nexmo APIs"])
+TtsCaller = Annotated[Caller, authorized("tts")]
+
+
+def rejected(status: int, text: str) -> WireError:
+    """The call fails with one status (in HTTP 200, as Nexmo answers)."""
+    return WireError(200, text, code=status)
 
 
 def _choice(params: Params, name: str, allowed: tuple[str, ...]) -> str | None:
@@ -50,30 +46,30 @@ def _choice(params: Params, name: str, allowed: tuple[str, ...]) -> str | None:
     if value == "":
         return None
     if value.lower() not in allowed:
-        raise CallRejected(3, f"Invalid {name} param")
+        raise rejected(3, f"Invalid {name} param")
     return value.lower()
 
 
 def validate(params: Params) -> Params:
-    """The call's settings with defaults filled in, or ``CallRejected``."""
+    """The call's settings with defaults filled in, or a ``WireError``."""
     to = params.get("to", "")
     text = params.get("text", "")
     if not to:
-        raise CallRejected(2, "Missing to param")
+        raise rejected(2, "Missing to param")
     if not text:
-        raise CallRejected(2, "Missing text param")
+        raise rejected(2, "Missing text param")
     try:
         check_msisdn(to)
     except InvalidNumber:
-        raise CallRejected(3, "Invalid to param") from None
+        raise rejected(3, "Invalid to param") from None
     if len(text) > MAX_TTS_TEXT:
-        raise CallRejected(3, "Invalid text param")
+        raise rejected(3, "Invalid text param")
     sender = params.get("from", "")
     if sender and not is_digits(sender):
-        raise CallRejected(3, "Invalid from param")
+        raise rejected(3, "Invalid from param")
     lg = params.get("lg", "") or "en-us"
     if not LANGUAGE_CODE.fullmatch(lg):
-        raise CallRejected(3, "Invalid lg param")
+        raise rejected(3, "Invalid lg param")
     settings = {
         "to": to,
         "text": text,
@@ -91,7 +87,7 @@ def validate(params: Params) -> Params:
     callback = params.get("callback", "")
     if callback:
         if not is_http_url(callback):
-            raise CallRejected(3, "Invalid callback param")
+            raise rejected(3, "Invalid callback param")
         settings["callback"] = callback
     if sender:
         settings["from"] = sender
@@ -105,7 +101,7 @@ def _bounded(params: Params, name: str, low: int, high: int, default: int, *, re
     except InvalidParam as exc:
         if reset and exc.reason.startswith("must be between"):
             return default
-        raise CallRejected(3, f"Invalid {name} param") from None
+        raise rejected(3, f"Invalid {name} param") from None
 
 
 def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:
@@ -126,17 +122,13 @@ def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y/%m/%d %H:%M:%S")
 
 
-def place_call(sandbox: Sandbox, params: Params) -> tuple[dict[str, str], Scenario]:
-    try:
-        account = authenticate(sandbox.state, params)
-    except AuthFailure as failure:
-        raise CallRejected(failure.code, failure.text) from None
-    if sandbox.rate_limits.retry_after("tts", account.api_key) is not None:
-        raise CallRejected(1, "Throttled", http_status=429)
+def place_call(
+    sandbox: Sandbox, account: Account, params: Params
+) -> tuple[dict[str, str], Scenario]:
     settings = validate(params)
     to = settings["to"]
     if account.balance <= 0:
-        raise CallRejected(9, "Partner quota exceeded")
+        raise rejected(9, "Partner quota exceeded")
     scenario = scenario_for(to)
     status, seconds = _outcome(settings, scenario)
     country = region_of(to)
@@ -188,21 +180,18 @@ def place_call(sandbox: Sandbox, params: Params) -> tuple[dict[str, str], Scenar
     return body, scenario
 
 
-async def send_tts(request: Request) -> Response:
+@router.post(
+    "/tts/json",
+    operation_id="SendTts",
+    summary="Send a speech call",
+    openapi_extra=WIRE_DOCS["SendTts"],
+)
+@router.get("/tts/json", operation_id="SendTtsByGet", summary="Send a speech call (GET)",
+            openapi_extra=WIRE_DOCS["SendTtsByGet"])  # fmt: skip
+async def send_tts(caller: TtsCaller) -> Response:
     """``POST|GET /tts/json``."""
-    sandbox: Sandbox = request.app.state.sandbox
-    try:
-        params = await read_params(request, sandbox.config.max_body_bytes)
-        body, scenario = place_call(sandbox, params)
-    except BadRequest as bad:
-        return json_response({"status": "3", "error_text": f"Invalid parameters: {bad.reason}"})
-    except CallRejected as rejected:
-        headers = retry_after(1) if rejected.http_status == 429 else None
-        return json_response(
-            {"status": str(rejected.status), "error_text": rejected.text},
-            rejected.http_status,
-            headers,
-        )
+    sandbox, account, params = caller.sandbox, caller.account, caller.params
+    body, scenario = place_call(sandbox, account, params)
     if scenario.slow:
         await asyncio.sleep(sandbox.config.slow_seconds)
     return json_response(body)

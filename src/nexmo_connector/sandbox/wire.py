@@ -23,6 +23,37 @@ Params = dict[str, str]
 Api = Literal["sms", "tts", "numbers", "applications-v1", "applications-v2", "reports"]
 
 
+class WireError(Exception):
+    """A failure answered in the shape of the request's API, by one exception handler.
+
+    ``code`` is the SMS/TTS status number (those APIs answer failures in HTTP 200 bodies);
+    ``invalid`` lists field problems (``[{"name", "reason"}]``); ``retry_after`` seconds add
+    a ``Retry-After`` header.
+    """
+
+    def __init__(
+        self,
+        http_status: int,
+        text: str,
+        *,
+        code: int | None = None,
+        invalid: list[dict[str, str]] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.http_status = http_status
+        self.text = text
+        self.code = code
+        self.invalid = invalid
+        self.retry_after = retry_after
+
+    def response(self, api: Api | None) -> Response:
+        headers = retry_after(self.retry_after) if self.retry_after is not None else None
+        return error_response(
+            api, self.http_status, self.text, code=self.code, invalid=self.invalid, headers=headers
+        )
+
+
 class BadRequest(Exception):
     """The request cannot be read: too large, malformed, wrong types, not UTF-8."""
 
