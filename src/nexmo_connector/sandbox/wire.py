@@ -247,7 +247,8 @@ def _json_params(raw: bytes) -> Params:
 
 async def read_params(request: Request, limit: int) -> Params:
     """Query, form and JSON parameters merged (body wins), plus Basic credentials."""
-    params = _parse_qs(request.scope.get("query_string", b""), "query string")
+    query = request.scope.get("query_string", b"")
+    params = _parse_qs(query, "query string") if query else {}
     if request.method in ("POST", "PUT", "PATCH"):
         raw = await read_body(request, limit)
         if raw.strip():
@@ -258,8 +259,7 @@ async def read_params(request: Request, limit: int) -> Params:
                 params.update(_parse_qs(raw, "body"))
             else:
                 raise BadRequest(f"unsupported content type {ctype!r}", 415)
-    basic = basic_credentials(request)
-    if basic and "api_key" not in params:
+    if "api_key" not in params and (basic := basic_credentials(request)):
         params["api_key"], params["api_secret"] = basic
     return params
 
