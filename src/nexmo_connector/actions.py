@@ -159,19 +159,19 @@ def parse_tts(response: HttpResponse) -> TtsResponse:
     return result
 
 
-def parse_numbers(response: HttpResponse) -> ListNumbersResponse:
-    check_http(response)
-    return read(ListNumbersResponse, response)
+def parse_as(model: type[M]) -> Callable[[HttpResponse], M]:
+    """The parser of an answer that is ``model`` when it succeeds."""
+
+    def parse(response: HttpResponse) -> M:
+        check_http(response)
+        return read(model, response)
+
+    return parse
 
 
-def parse_application(response: HttpResponse) -> ApplicationResponse:
-    check_http(response)
-    return read(ApplicationResponse, response)
-
-
-def parse_applications(response: HttpResponse) -> ListApplicationsResponse:
-    check_http(response)
-    return read(ListApplicationsResponse, response)
+parse_numbers = parse_as(ListNumbersResponse)
+parse_application = parse_as(ApplicationResponse)
+parse_applications = parse_as(ListApplicationsResponse)
 
 
 def parse_deleted(response: HttpResponse) -> None:

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, Unpack, cast
+from typing import Any, Generic, Literal, Self, TypeVar, Unpack, cast
 
 from pydantic import SecretStr
 
@@ -74,6 +74,10 @@ def _already_done(action: Action[Any], retries: RetryState | None, exc: NexmoErr
         and retries.maybe_accepted
         and isinstance(exc, NotFoundError)
     )
+
+
+SearchPattern = Literal[0, 1, 2]
+Item = TypeVar("Item")
 
 
 class _Client:
@@ -189,9 +193,39 @@ class _Client:
         request = validated(ApplicationRequest, name=name, type=type, **options)
         return actions.update_application(check_application_id(application_id), request)
 
+    def iter_owned_numbers(
+        self,
+        *,
+        country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        has_application: bool | None = None,
+        application_id: str | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> Paginator[Number]:
+        """Every owned number, page after page (``for``, or ``async for`` on the async client)."""
+        return Paginator(self, actions.owned_number_pages(_given(locals())), timeout)
 
-SearchPattern = Literal[0, 1, 2]
-Item = TypeVar("Item")
+    def iter_inbound_numbers(
+        self,
+        country: str,
+        *,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        type: NumberType | None = None,
+        features: str | list[str] | None = None,
+        size: int = PAGE_SIZE,
+        timeout: Timeout | float | None = None,
+    ) -> Paginator[Number]:
+        """Every number for sale in ``country``, page after page."""
+        return Paginator(self, actions.inbound_number_pages(_given(locals())), timeout)
+
+    def iter_applications(
+        self, page_size: int = PAGE_SIZE, *, timeout: Timeout | float | None = None
+    ) -> Paginator[ApplicationResponse]:
+        """Every application, page after page."""
+        return Paginator(self, actions.application_pages(page_size), timeout)
 
 
 def _given(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +235,42 @@ def _given(arguments: dict[str, Any]) -> dict[str, Any]:
         for name, value in arguments.items()
         if value is not None and name not in ("self", "timeout")
     }
+
+
+class Paginator(Generic[Item]):
+    """Every item of a list action, page after page: ``for`` with ``NexmoClient``,
+    ``async for`` with ``AsyncNexmoClient``. Pages are fetched as the loop needs them."""
+
+    def __init__(
+        self, client: _Client, pages: Pages[Item], timeout: Timeout | float | None
+    ) -> None:
+        self._client, self._pages, self._timeout = client, pages, timeout
+
+    def __iter__(self) -> Iterator[Item]:
+        client = self._client
+        if not isinstance(client, NexmoClient):
+            raise TypeError("an AsyncNexmoClient's pages are read with async for")
+        index: int | None = self._pages.first
+        seen = 0
+        while index is not None:
+            items, total = self._pages.items(client.run(self._pages.page(index), self._timeout))
+            yield from items
+            seen += len(items)
+            index = self._pages.next_index(index, seen, len(items), total)
+
+    async def __aiter__(self) -> AsyncIterator[Item]:
+        client = self._client
+        if not isinstance(client, AsyncNexmoClient):
+            raise TypeError("a NexmoClient's pages are read with for, not async for")
+        index: int | None = self._pages.first
+        seen = 0
+        while index is not None:
+            page = await client.run(self._pages.page(index), self._timeout)
+            items, total = self._pages.items(page)
+            for item in items:
+                yield item
+            seen += len(items)
+            index = self._pages.next_index(index, seen, len(items), total)
 
 
 class NexmoClient(_Client):
@@ -258,15 +328,6 @@ class NexmoClient(_Client):
             raise
         self._log(action, started, f"HTTP {response.status}")
         return action.parse(response)
-
-    def _walk(self, pages: Pages[Item], timeout: Timeout | float | None) -> Iterator[Item]:
-        index: int | None = pages.first
-        seen = 0
-        while index is not None:
-            items, total = pages.items(self.run(pages.page(index), timeout))
-            yield from items
-            seen += len(items)
-            index = pages.next_index(index, seen, len(items), total)
 
     def send_sms(
         self,
@@ -366,40 +427,6 @@ class NexmoClient(_Client):
         """Delete an application (a retry that finds it gone counts as done)."""
         return self.run(actions.delete_application(check_application_id(application_id)), timeout)
 
-    def iter_owned_numbers(
-        self,
-        *,
-        country: str | None = None,
-        pattern: str | None = None,
-        search_pattern: SearchPattern | None = None,
-        has_application: bool | None = None,
-        application_id: str | None = None,
-        size: int = PAGE_SIZE,
-        timeout: Timeout | float | None = None,
-    ) -> Iterator[Number]:
-        """Every owned number, page after page."""
-        return self._walk(actions.owned_number_pages(_given(locals())), timeout)
-
-    def iter_inbound_numbers(
-        self,
-        country: str,
-        *,
-        pattern: str | None = None,
-        search_pattern: SearchPattern | None = None,
-        type: NumberType | None = None,
-        features: str | list[str] | None = None,
-        size: int = PAGE_SIZE,
-        timeout: Timeout | float | None = None,
-    ) -> Iterator[Number]:
-        """Every number for sale in ``country``, page after page."""
-        return self._walk(actions.inbound_number_pages(_given(locals())), timeout)
-
-    def iter_applications(
-        self, page_size: int = PAGE_SIZE, *, timeout: Timeout | float | None = None
-    ) -> Iterator[ApplicationResponse]:
-        """Every application, page after page."""
-        return self._walk(actions.application_pages(page_size), timeout)
-
 
 class AsyncNexmoClient(_Client):
     """The nine actions for asyncio (aiohttp underneath). Safe to share between tasks.
@@ -458,18 +485,6 @@ class AsyncNexmoClient(_Client):
             raise
         self._log(action, started, f"HTTP {response.status}")
         return action.parse(response)
-
-    async def _walk(
-        self, pages: Pages[Item], timeout: Timeout | float | None
-    ) -> AsyncIterator[Item]:
-        index: int | None = pages.first
-        seen = 0
-        while index is not None:
-            items, total = pages.items(await self.run(pages.page(index), timeout))
-            for item in items:
-                yield item
-            seen += len(items)
-            index = pages.next_index(index, seen, len(items), total)
 
     async def send_sms(
         self,
@@ -572,37 +587,3 @@ class AsyncNexmoClient(_Client):
         return await self.run(
             actions.delete_application(check_application_id(application_id)), timeout
         )
-
-    def iter_owned_numbers(
-        self,
-        *,
-        country: str | None = None,
-        pattern: str | None = None,
-        search_pattern: SearchPattern | None = None,
-        has_application: bool | None = None,
-        application_id: str | None = None,
-        size: int = PAGE_SIZE,
-        timeout: Timeout | float | None = None,
-    ) -> AsyncIterator[Number]:
-        """Every owned number, page after page."""
-        return self._walk(actions.owned_number_pages(_given(locals())), timeout)
-
-    def iter_inbound_numbers(
-        self,
-        country: str,
-        *,
-        pattern: str | None = None,
-        search_pattern: SearchPattern | None = None,
-        type: NumberType | None = None,
-        features: str | list[str] | None = None,
-        size: int = PAGE_SIZE,
-        timeout: Timeout | float | None = None,
-    ) -> AsyncIterator[Number]:
-        """Every number for sale in ``country``, page after page."""
-        return self._walk(actions.inbound_number_pages(_given(locals())), timeout)
-
-    def iter_applications(
-        self, page_size: int = PAGE_SIZE, *, timeout: Timeout | float | None = None
-    ) -> AsyncIterator[ApplicationResponse]:
-        """Every application, page after page."""
-        return self._walk(actions.application_pages(page_size), timeout)

@@ -20,10 +20,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nexmo_connector.actions import Action, check_http, read
+from nexmo_connector.actions import Action, parse_as
 from nexmo_connector.client import AsyncNexmoClient
 from nexmo_connector.errors import NexmoError
-from nexmo_connector.transport import HttpResponse
 
 WINDOW_BEFORE = 300.0
 """Seconds before the send that a match may carry (clock skew between us and upstream)."""
@@ -69,16 +68,6 @@ class _RecordsPage(_Model):
     links: dict[str, Any] = Field(default_factory=dict, alias="_links")
 
 
-def _parse_messages(response: HttpResponse) -> _SandboxMessages:
-    check_http(response)
-    return read(_SandboxMessages, response)
-
-
-def _parse_records(response: HttpResponse) -> _RecordsPage:
-    check_http(response)
-    return read(_RecordsPage, response)
-
-
 def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -115,7 +104,7 @@ class SentLookup:
         query = {"client-ref": client_ref, "to": to, "api-key": self._client.api_key}
         action = Action(
             "find_sent", "GET", "rest", "/_sandbox/messages", query, "basic", False,
-            _parse_messages,
+            parse_as(_SandboxMessages),
         )  # fmt: skip
         found = [
             m
@@ -139,7 +128,9 @@ class SentLookup:
         for _ in range(MAX_PAGES):
             if path is None:
                 break
-            action = Action("find_sent", "GET", "api", path, query, "basic", False, _parse_records)
+            action = Action(
+                "find_sent", "GET", "api", path, query, "basic", False, parse_as(_RecordsPage)
+            )
             page = await self._client.run(action)
             for record in page.records:
                 if record.client_ref == client_ref and record.to == to:

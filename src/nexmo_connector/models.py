@@ -31,13 +31,12 @@ from nexmo_connector.rules import (
     MAX_CLIENT_REF,
     MAX_TEXT_CHARS,
     MAX_TTS_TEXT,
-    MAX_URL,
     TEXT_REASON,
+    check_url,
     is_digits,
     is_hex,
     is_sender_id,
     is_text,
-    url_problem,
     whole_number,
 )
 from nexmo_connector.sms import is_gsm7
@@ -66,12 +65,6 @@ def validated(model: type[M], **values: Any) -> M:
         field = ".".join(str(part) for part in error["loc"]) or model.__name__
         reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
         raise ValidationError(field.rstrip("_"), reason[:1].lower() + reason[1:]) from None
-
-
-def check_url(value: str | None, max_length: int = MAX_URL) -> str | None:
-    if value is not None and (problem := url_problem(value, max_length)):
-        raise ValueError(problem)
-    return value
 
 
 def _msisdn(value: str) -> str:

@@ -89,6 +89,13 @@ def url_problem(value: str, max_length: int = MAX_URL) -> str | None:
     return f"must be an absolute http(s) URL of at most {max_length} characters"
 
 
+def check_url(value: str | None, max_length: int = MAX_URL) -> str | None:
+    """``value`` when absent or a webhook URL, else ``ValueError`` (for model validators)."""
+    if value is not None and (problem := url_problem(value, max_length)):
+        raise ValueError(problem)
+    return value
+
+
 def base_url_problem(value: str) -> str | None:
     """Why ``value`` cannot be a base URL (scheme, host, optional path; no query or fragment)."""
     problem = url_problem(value)

@@ -59,3 +59,19 @@ def test_the_twins_have_the_same_methods_signatures_and_docstrings() -> None:
         assert str(async_sig.return_annotation) == returns, name
         if not name.startswith("iter_"):
             assert inspect.iscoroutinefunction(theirs), name
+
+
+def test_pages_are_read_the_way_their_client_sends() -> None:
+    from nexmo_connector.testing import MockTransport, json_response
+
+    transport = MockTransport(lambda request: json_response({"count": 1, "numbers": [
+        {"country": "GB", "msisdn": "447700900001"}]}))  # fmt: skip
+    sync = NexmoClient("k", "s", transport=transport, trust_env=False)
+    assert [n.msisdn for n in sync.iter_owned_numbers()] == ["447700900001"]
+    asynchronous = AsyncNexmoClient("k", "s", transport=transport, trust_env=False)
+    try:
+        list(asynchronous.iter_owned_numbers())  # type: ignore[call-overload]
+    except TypeError as exc:
+        assert "async for" in str(exc)
+    else:
+        raise AssertionError("a for loop over an async client's pages must be refused")

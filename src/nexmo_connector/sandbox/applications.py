@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.responses import Response
 
 from nexmo_connector.rules import is_http_url
-from nexmo_connector.sandbox.records import Account, Application
-from nexmo_connector.sandbox.state import SandboxState
-from nexmo_connector.sandbox.wire import WireError
+from nexmo_connector.sandbox.deps import Caller
+from nexmo_connector.sandbox.records import Application
+from nexmo_connector.sandbox.wire import WireError, json_response
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "voice": {"answer_url": "GET", "fallback_answer_url": "GET", "event_url": "POST"},
@@ -144,13 +148,50 @@ def create(
     return application, private
 
 
-def find(state: SandboxState, account: Account, application_id: str, missing: str) -> Application:
-    """The account's application with this id (another account's is not found: a 404 whose
-    text is ``missing`` with the id)."""
-    application = state.applications.get(application_id)
-    if application is None or application.api_key != account.api_key:
-        raise WireError(404, missing.format(application_id[:64]))
+@dataclass(frozen=True, slots=True)
+class Version:
+    """How one version of the API shows an application, and says it is not there."""
+
+    view: Callable[[Application, str | None], dict[str, Any]]
+    missing: str
+
+
+def find(caller: Caller, application_id: str, version: Version) -> Application:
+    """The caller's application with this id (another account's is not found: a 404)."""
+    application = caller.sandbox.state.applications.get(application_id)
+    if application is None or application.api_key != caller.account.api_key:
+        raise WireError(404, version.missing.format(application_id[:64]))
     return application
+
+
+async def created(
+    caller: Caller, name: str, capabilities: dict[str, Any], public_key: str | None,
+    version: Version,
+) -> Response:  # fmt: skip
+    """Create and keep the caller's new application (its key pair made off the event loop)."""
+    application, private = await asyncio.to_thread(
+        create, caller.account.api_key, name, capabilities, public_key
+    )
+    caller.sandbox.state.save_application(application)
+    return json_response(version.view(application, private), 201)
+
+
+def shown(caller: Caller, application_id: str, version: Version) -> Response:
+    return json_response(version.view(find(caller, application_id, version), None))
+
+
+def deleted(caller: Caller, application_id: str, version: Version) -> Response:
+    caller.sandbox.state.delete_application(find(caller, application_id, version).id)
+    return Response(status_code=204)
+
+
+def updated(
+    caller: Caller, application: Application, changes: dict[str, Any], version: Version
+) -> Response:
+    """Keep the changed application and show it."""
+    changed = application.model_copy(update=changes)
+    caller.sandbox.state.save_application(changed)
+    return json_response(version.view(changed, None))
 
 
 def v2_view(application: Application, private_key: str | None = None) -> dict[str, Any]:

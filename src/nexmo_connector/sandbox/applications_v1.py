@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -26,7 +25,7 @@ API: Api = "applications-v1"
 router = APIRouter(tags=["Nexmo APIs"])
 V1Caller = Annotated[Caller, authorized(API)]
 ONE = "/v1/applications/{application_id}"
-MISSING = "No application found with id {}"
+V1 = apps.Version(apps.v1_view, "No application found with id {}")
 
 
 def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
@@ -94,46 +93,33 @@ async def list_applications(caller: V1Caller) -> Response:
 
 @router.post("/v1/applications", operation_id="CreateApplication", summary="Create an application")
 async def create_application(caller: V1Caller) -> Response:
-    sandbox, account, params = caller.sandbox, caller.account, caller.params
+    params = caller.params
     try:
         name, _, capabilities = _settings(params)
     except apps.InvalidApplication as invalid:
         raise _invalid(invalid.problems) from None
-    application, private = await asyncio.to_thread(
-        apps.create, account.api_key, name, capabilities, None
-    )
-    sandbox.state.save_application(application)
-    return json_response(apps.v1_view(application, private), 201)
+    return await apps.created(caller, name, capabilities, None, V1)
 
 
 @router.get(ONE, operation_id="GetApplication", summary="Get an application")
 async def get_application(application_id: str, caller: V1Caller) -> Response:
-    sandbox, account = caller.sandbox, caller.account
-    return json_response(apps.v1_view(apps.find(sandbox.state, account, application_id, MISSING)))
+    return apps.shown(caller, application_id, V1)
 
 
 @router.put(ONE, operation_id="UpdateApplication", summary="Update an application")
-async def update_application(
-    application_id: str,
-    caller: V1Caller,
-) -> Response:
-    sandbox, account, params = caller.sandbox, caller.account, caller.params
-    application = apps.find(sandbox.state, account, application_id, MISSING)
+async def update_application(application_id: str, caller: V1Caller) -> Response:
+    application = apps.find(caller, application_id, V1)
     try:
-        name, app_type, capabilities = _settings(params)
+        name, app_type, capabilities = _settings(caller.params)
         if app_type != apps.v1_type(application):
             raise apps.InvalidApplication(
                 [{"name": "type", "reason": f"cannot change from {apps.v1_type(application)}"}]
             )
     except apps.InvalidApplication as invalid:
         raise _invalid(invalid.problems) from None
-    updated = application.model_copy(update={"name": name, "capabilities": capabilities})
-    sandbox.state.save_application(updated)
-    return json_response(apps.v1_view(updated))
+    return apps.updated(caller, application, {"name": name, "capabilities": capabilities}, V1)
 
 
 @router.delete(ONE, operation_id="DeleteApplication", summary="Delete an application")
 async def delete_application(application_id: str, caller: V1Caller) -> Response:
-    sandbox, account = caller.sandbox, caller.account
-    sandbox.state.delete_application(apps.find(sandbox.state, account, application_id, MISSING).id)
-    return Response(status_code=204)
+    return apps.deleted(caller, application_id, V1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -18,7 +17,7 @@ API: Api = "applications-v2"
 router = APIRouter(tags=["Nexmo APIs"])
 V2Caller = Annotated[Caller, authorized(API)]
 ONE = "/v2/applications/{application_id}"
-MISSING = "Application {} could not be found"
+V2 = apps.Version(apps.v2_view, "Application {} could not be found")
 INVALID = "The request failed due to validation errors"
 
 
@@ -72,36 +71,25 @@ async def list_applications(caller: V2Caller) -> Response:
     "/v2/applications", operation_id="CreateApplicationV2", summary="Create an application"
 )
 async def create_application(caller: V2Caller, body: JsonBody) -> Response:
-    sandbox, account = caller.sandbox, caller.account
     name, capabilities, public_key = _settings(body)
-    application, private = await asyncio.to_thread(
-        apps.create, account.api_key, name, capabilities, public_key
-    )
-    sandbox.state.save_application(application)
-    return json_response(apps.v2_view(application, private), 201)
+    return await apps.created(caller, name, capabilities, public_key, V2)
 
 
 @router.get(ONE, operation_id="GetApplicationV2", summary="Get an application")
 async def get_application(application_id: str, caller: V2Caller) -> Response:
-    sandbox, account = caller.sandbox, caller.account
-    return json_response(apps.v2_view(apps.find(sandbox.state, account, application_id, MISSING)))
+    return apps.shown(caller, application_id, V2)
 
 
 @router.put(ONE, operation_id="UpdateApplicationV2", summary="Update an application")
 async def update_application(application_id: str, caller: V2Caller, body: JsonBody) -> Response:
-    sandbox, account = caller.sandbox, caller.account
-    application = apps.find(sandbox.state, account, application_id, MISSING)
+    application = apps.find(caller, application_id, V2)
     name, capabilities, public_key = _settings(body)
     changes: dict[str, Any] = {"name": name, "capabilities": capabilities}
     if public_key is not None:
         changes["public_key"] = public_key
-    updated = application.model_copy(update=changes)
-    sandbox.state.save_application(updated)
-    return json_response(apps.v2_view(updated))
+    return apps.updated(caller, application, changes, V2)
 
 
 @router.delete(ONE, operation_id="DeleteApplicationV2", summary="Delete an application")
 async def delete_application(application_id: str, caller: V2Caller) -> Response:
-    sandbox, account = caller.sandbox, caller.account
-    sandbox.state.delete_application(apps.find(sandbox.state, account, application_id, MISSING).id)
-    return Response(status_code=204)
+    return apps.deleted(caller, application_id, V2)

@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass, field
 
 from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.sandbox.dispatch import WebhookDispatcher
 from nexmo_connector.sandbox.ratelimit import RateLimits
 from nexmo_connector.sandbox.state import SandboxState
-from nexmo_connector.sandbox.webhooks import WebhookDispatcher
 
 
 @dataclass

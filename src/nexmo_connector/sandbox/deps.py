@@ -7,21 +7,25 @@ preamble, written once, as the one FastAPI dependency of a route: it yields the 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.requests import Request
+from starlette.responses import Response
 
 from nexmo_connector.sandbox.auth import AuthFailure, authenticate
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.records import Account
+from nexmo_connector.sandbox.scenarios import Scenario
 from nexmo_connector.sandbox.wire import (
     Api,
     BadRequest,
     Params,
     WireError,
     basic_credentials,
+    json_response,
     read_json,
     read_params,
 )
@@ -35,6 +39,13 @@ class Caller:
     sandbox: Sandbox
     account: Account
     params: Params
+
+
+async def answer(caller: Caller, body: dict[str, Any], scenario: Scenario) -> Response:
+    """A send's answer, after the destination's scenario delay (the "slow upstream" numbers)."""
+    if scenario.slow:
+        await asyncio.sleep(caller.sandbox.config.slow_seconds)
+    return json_response(body)
 
 
 def bad_request(api: Api, bad: BadRequest) -> WireError:

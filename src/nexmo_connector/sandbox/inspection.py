@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from nexmo_connector.phone import InvalidNumber, check_country, check_msisdn, region_of
-from nexmo_connector.rules import TEXT_REASON, is_http_url
+from nexmo_connector.rules import TEXT_REASON, check_url
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultApi
 from nexmo_connector.sandbox.records import Fault, OwnedNumber
@@ -27,12 +27,6 @@ def _sandbox(request: Request) -> Sandbox:
 
 def _page(items: list[Any], limit: int | None, offset: int) -> list[Any]:
     return items[offset:] if limit is None else items[offset : offset + limit]
-
-
-def _url(value: str | None) -> str | None:
-    if value is not None and not is_http_url(value):
-        raise ValueError("must be an absolute http(s) URL")
-    return value
 
 
 class Input(BaseModel):
@@ -64,7 +58,7 @@ class AccountIn(Input):
         default_factory=list, description="ISO countries of numbers the account starts owning"
     )
 
-    _check_url = field_validator("receipt_url")(_url)
+    _check_url = field_validator("receipt_url")(check_url)
 
     @field_validator("numbers")
     @classmethod
@@ -82,7 +76,7 @@ class AccountPatch(Input):
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] | None = None
 
-    _check_url = field_validator("receipt_url")(_url)
+    _check_url = field_validator("receipt_url")(check_url)
 
     @field_validator("balance", "signature_method", "receipt_method", mode="before")
     @classmethod
@@ -112,7 +106,7 @@ class NumberIn(Input):
             raise ValueError(str(exc)) from None
         return value
 
-    _check_url = field_validator("mo_http_url")(_url)
+    _check_url = field_validator("mo_http_url")(check_url)
 
 
 @router.get("", summary="What the sandbox holds")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,12 +24,12 @@ from nexmo_connector.rules import (
 )
 from nexmo_connector.sandbox.auth import strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.deps import Caller, authorized
+from nexmo_connector.sandbox.deps import Caller, answer, authorized
+from nexmo_connector.sandbox.dispatch import new_webhook
 from nexmo_connector.sandbox.pricing import network_for, sms_price
 from nexmo_connector.sandbox.records import Account, Message, Segment, Webhook
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
-from nexmo_connector.sandbox.webhooks import new_webhook
-from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param, json_response
+from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param
 from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 from nexmo_connector.signing import sign
 from nexmo_connector.sms import sms_parts, to_gsm7
@@ -260,8 +259,4 @@ def submit(
             openapi_extra=WIRE_DOCS["SendSmsByGet"])  # fmt: skip
 async def send_sms(caller: SmsCaller) -> Response:
     """``POST|GET /sms/json``: failures are statuses in HTTP 200."""
-    sandbox, account, params = caller.sandbox, caller.account, caller.params
-    body, scenario = submit(sandbox, account, params)
-    if scenario.slow:
-        await asyncio.sleep(sandbox.config.slow_seconds)
-    return json_response(body)
+    return await answer(caller, *submit(caller.sandbox, caller.account, caller.params))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import secrets
@@ -18,12 +17,12 @@ from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
 from nexmo_connector.rules import LANGUAGE_CODE, MAX_TTS_TEXT, is_digits, is_http_url
 from nexmo_connector.sandbox.auth import strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.deps import Caller, authorized
+from nexmo_connector.sandbox.deps import Caller, answer, authorized
+from nexmo_connector.sandbox.dispatch import new_webhook
 from nexmo_connector.sandbox.pricing import call_rate, network_for
 from nexmo_connector.sandbox.records import Account, Call
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
-from nexmo_connector.sandbox.webhooks import new_webhook
-from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param, json_response
+from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param
 from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 RING_SECONDS = 4
@@ -190,8 +189,4 @@ def place_call(
             openapi_extra=WIRE_DOCS["SendTtsByGet"])  # fmt: skip
 async def send_tts(caller: TtsCaller) -> Response:
     """``POST|GET /tts/json``."""
-    sandbox, account, params = caller.sandbox, caller.account, caller.params
-    body, scenario = place_call(sandbox, account, params)
-    if scenario.slow:
-        await asyncio.sleep(sandbox.config.slow_seconds)
-    return json_response(body)
+    return await answer(caller, *place_call(caller.sandbox, caller.account, caller.params))

@@ -14,7 +14,7 @@ import httpx
 from nexmo_connector.sandbox.records import Attempt, Webhook
 from nexmo_connector.sandbox.state import SandboxState
 
-log = logging.getLogger("nexmo_connector.sandbox.webhooks")
+log = logging.getLogger("nexmo_connector.sandbox.dispatch")
 MAX_CONCURRENT_DELIVERIES = 32
 
 
