@@ -19,3 +19,9 @@ def test_library_example_runs(sandbox: SandboxServer, http: httpx.Client, capsys
     assert "to: must be 7 to 15 digits" in capsys.readouterr().out
     recorded = http.get("/_sandbox/messages").json()["messages"]
     assert recorded[0]["client-ref"] == "order-17" and recorded[0]["type"] == "unicode"
+
+
+def test_mock_transport_example_runs() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    example = next(b for b in blocks if "MockTransport(" in b)
+    exec(compile(example, "README.md", "exec"), {})
