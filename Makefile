@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[cli,sandbox,redis,test]'
+	$(BIN)/pip install --quiet -e '.[cli,sandbox,service,postgres,redis,test]'
 	touch $(STAMP)
 
 run: $(STAMP)

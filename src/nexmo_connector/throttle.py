@@ -76,6 +76,21 @@ class RateLimiter:
         while (wait := await self.try_acquire_async(key)) is not None:
             await sleep(wait)
 
+    @property
+    def amount(self) -> int:
+        """Calls allowed per window."""
+        return int(self._item.amount)
+
+    @property
+    def window(self) -> int:
+        """The window's length in seconds."""
+        return int(self._item.get_expiry())
+
+    async def remaining_async(self, key: str) -> tuple[int, float]:
+        """``(calls left, seconds until the window frees one)`` for ``key``."""
+        stats = await self._async_limiter().get_window_stats(self._item, key)
+        return stats.remaining, max(0.0, stats.reset_time - time.time())
+
     async def try_acquire_async(self, key: str) -> float | None:
         """``try_acquire`` for coroutines: never waits, so a server can answer 429 with it."""
         limiter = self._async_limiter()

@@ -1,0 +1,94 @@
+"""``create_app(config)``: the service as an ASGI app; the lifespan builds its context."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nexmo_connector.service import errors
+from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.routes import actions, connections, health
+from nexmo_connector.service.setup import open_context
+
+access = logging.getLogger("nexmo_connector.service.access")
+
+DESCRIPTION = """The Nexmo (Vonage) connector, self-hosted: connections nobody else can use,
+the nine actions of the seed connector, 100 calls per connection per 60 seconds, and
+sends that are never duplicated. Authenticate with `Authorization: Bearer nct_…`."""
+
+
+class RequestLog:
+    """A request id for every request (``X-Request-ID``), and one log line per request with
+    the route's template — never its raw path, which may carry a secret hook token."""
+
+    def __init__(self, app: ASGIApp, log_format: str) -> None:
+        self.app = app
+        self.json = log_format == "json"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        scope["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self._log(scope, status, (time.perf_counter() - started) * 1000, request_id)
+
+    def _log(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+        if not access.isEnabledFor(logging.INFO):
+            return
+        route = getattr(scope.get("route"), "path", "-")
+        fields = {
+            "method": scope["method"],
+            "route": route,
+            "status": status,
+            "ms": round(elapsed, 1),
+            "connection": scope.get("connection_id"),
+            "request_id": request_id,
+        }
+        if self.json:
+            access.info(json.dumps(fields))
+        else:
+            access.info(" ".join(f"{k}={v}" for k, v in fields.items() if v is not None))
+
+
+def create_app(
+    config: ServiceConfig, *, sandbox_url: str | None = None, port: int | None = None
+) -> FastAPI:
+    """The service. ``sandbox_url``: the embedded sandbox it uses as upstream; ``port``: the
+    port it was bound to (for the default public URL)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_context(config, sandbox_url, port) as context:
+            app.state.context = context
+            yield
+
+    app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)
+    for router in (connections.router, actions.router, health.router):
+        app.include_router(router)
+    errors.install(app)
+    app.add_middleware(RequestLog, log_format=config.log_format)
+    return app

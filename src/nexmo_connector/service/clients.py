@@ -1,0 +1,74 @@
+"""One ``AsyncNexmoClient`` per connection, over ONE shared transport, never reading the
+process environment: the only place a connection's secrets are decrypted."""
+
+from __future__ import annotations
+
+from nexmo_connector.client import AsyncNexmoClient
+from nexmo_connector.retries import RetryPolicy
+from nexmo_connector.service.crypto import SecretsCipher
+from nexmo_connector.service.tables import Connection
+from nexmo_connector.signing import SignatureMethod
+from nexmo_connector.throttle import RateLimiter
+from nexmo_connector.transport import AsyncTransport
+
+RETRY = RetryPolicy(max_retries=2, throttle_budget=10.0)
+"""Upstream throttling is waited out briefly; longer, and the caller gets a 429."""
+
+
+class ClientPool:
+    def __init__(
+        self,
+        cipher: SecretsCipher,
+        rest_url: str,
+        api_url: str,
+        upstream_rate: str,
+        redis_url: str | None = None,
+        max_connections: int = 200,
+    ) -> None:
+        self._cipher = cipher
+        self._rest_url, self._api_url = rest_url, api_url
+        self.transport = AsyncTransport(max_connections)
+        storage = redis_url or "memory://"
+        self._limiter = None if upstream_rate == "0" else RateLimiter(upstream_rate, storage)
+        self._clients: dict[str, tuple[int, AsyncNexmoClient]] = {}
+
+    def client_for(self, connection: Connection) -> AsyncNexmoClient:
+        cached = self._clients.get(connection.id)
+        if cached is not None and cached[0] == connection.version:
+            return cached[1]
+        client = self.build(
+            connection.api_key,
+            self._cipher.decrypt(connection.api_secret),
+            self._cipher.decrypt(connection.signature_secret)
+            if connection.signature_secret
+            else None,
+            connection.signature_method,  # type: ignore[arg-type]
+        )
+        self._clients[connection.id] = (connection.version, client)
+        return client
+
+    def build(
+        self,
+        api_key: str,
+        api_secret: str,
+        signature_secret: str | None = None,
+        signature_method: SignatureMethod = "md5hash",
+    ) -> AsyncNexmoClient:
+        return AsyncNexmoClient(
+            api_key,
+            api_secret,
+            signature_secret=signature_secret,
+            signature_method=signature_method,
+            rest_url=self._rest_url,
+            api_url=self._api_url,
+            retry=RETRY,
+            rate_limiter=self._limiter,
+            transport=self.transport,
+            trust_env=False,
+        )
+
+    def forget(self, connection_id: str) -> None:
+        self._clients.pop(connection_id, None)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

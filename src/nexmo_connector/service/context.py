@@ -1,0 +1,52 @@
+"""What the lifespan builds and the routes share: database, cipher, clients, throttle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from nexmo_connector.service.clients import ClientPool
+from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.crypto import SecretsCipher
+from nexmo_connector.throttle import RateLimiter
+
+
+@dataclass
+class Metrics:
+    """Prometheus metrics of one app (a registry of its own: no global state)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.calls = Counter(
+            "nexmo_connector_calls",
+            "Action calls by operation and outcome",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.throttled = Counter(
+            "nexmo_connector_throttled",
+            "Calls refused by the connection throttle",
+            registry=self.registry,
+        )
+        self.upstream = Histogram(
+            "nexmo_connector_upstream_seconds",
+            "Upstream latency by operation",
+            ["operation"],
+            registry=self.registry,
+        )
+
+
+@dataclass
+class ServiceContext:
+    config: ServiceConfig
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: SecretsCipher
+    clients: ClientPool
+    throttle: RateLimiter
+    public_url: str
+    sandbox_url: str | None = None
+    metrics: Metrics = field(default_factory=Metrics)

@@ -1,0 +1,74 @@
+"""Typed dependencies: the session (owning the transaction), the caller, the connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from nexmo_connector.service.context import ServiceContext
+from nexmo_connector.service.errors import Problem
+from nexmo_connector.service.store import connections, users
+from nexmo_connector.service.tables import Connection, User
+
+
+async def _context(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ServiceContext, Depends(_context)]
+
+
+async def _session(context: Context) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, else rolled back."""
+    async with context.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, rest = header.partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else header.strip()
+
+
+async def _user(request: Request, session: Session) -> User:
+    user = await users.by_token(session, _token(request))
+    if user is None:
+        raise Problem(
+            401,
+            "unauthorized",
+            "a valid token is required: Authorization: Bearer nct_…",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_user)]
+
+
+async def _connection(
+    user: CurrentUser,
+    session: Session,
+    request: Request,
+    connection_id: Annotated[str, Path(description="The connection's id.")],
+) -> Connection:
+    connection = await connections.owned(session, user.id, connection_id)
+    if connection is None:  # another user's connection is not disclosed
+        raise Problem(404, "not-found", f"no connection {connection_id[:64]}")
+    request.scope["connection_id"] = connection.id
+    return connection
+
+
+OwnedConnection = Annotated[Connection, Depends(_connection)]

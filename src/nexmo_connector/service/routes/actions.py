@@ -1,0 +1,164 @@
+"""The seed's nine actions under ``/v1/connections/{connection_id}``, its operationIds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from starlette.responses import Response
+
+from nexmo_connector.service import operations
+from nexmo_connector.service.deps import Context, OwnedConnection, Session
+
+router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["Actions"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Send once, whatever the retries (≤ 255)."),
+]
+JsonBody = Annotated[dict[str, Any], Body(description="The seed's parameters, wire names.")]
+
+
+def _query(request: Request) -> dict[str, Any]:
+    """The list parameters as given (the client's models validate them)."""
+    return dict(request.query_params)
+
+
+def _base(request: Request, context: Context) -> str:
+    return context.public_url + request.url.path
+
+
+@router.post("/sms", operation_id="SendSms", summary="Send an SMS")
+async def send_sms(
+    body: JsonBody,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    key: IdempotencyKey = None,
+) -> Response:
+    """This operation is used to send an SMS."""
+    return await operations.send_sms(context, session, connection, body, key)
+
+
+@router.post("/tts", operation_id="SendTts", summary="Send a speech file")
+async def send_tts(
+    body: JsonBody,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    key: IdempotencyKey = None,
+) -> Response:
+    """This operation is used to send a synthesized speech or recorded sound file to a phone
+    number."""
+    return await operations.send_tts(context, session, connection, body, key)
+
+
+@router.get("/numbers/owned", operation_id="ListOwnedNumbers", summary="List owned numbers")
+async def list_owned_numbers(
+    request: Request,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    pattern: Annotated[str | None, Query(description="Number pattern to search for.")] = None,
+    search_pattern: Annotated[int | None, Query(description="Pick a pattern.")] = None,
+    index: Annotated[int | None, Query(description="Index in the response.")] = None,
+    size: Annotated[int | None, Query(description="Default 10 Max 100.")] = None,
+) -> Response:
+    """This operation retrieves all numbers associated with your account."""
+    return await operations.list_owned_numbers(
+        context, session, connection, _query(request), _base(request, context)
+    )
+
+
+@router.get("/numbers/inbound", operation_id="ListInboundNumbers", summary="List inbound numbers")
+async def list_inbound_numbers(
+    request: Request,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    country: Annotated[str, Query(description="Code in ISO 3166-1 alpha-2 format.")],
+    pattern: Annotated[str | None, Query(description="Number pattern to search for.")] = None,
+    search_pattern: Annotated[int | None, Query(description="Pick a pattern.")] = None,
+    features: Annotated[str | None, Query(description="SMS or VOICE")] = None,
+    size: Annotated[int | None, Query(description="Default 10.")] = None,
+    index: Annotated[int | None, Query(description="Index in the response.")] = None,
+) -> Response:
+    """This operation is used to retrieve all the inbound numbers that are available for a
+    given country."""
+    return await operations.list_inbound_numbers(
+        context, session, connection, _query(request), _base(request, context)
+    )
+
+
+@router.get("/applications", operation_id="ListApplications", summary="List applications")
+async def list_applications(
+    request: Request,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    page_size: Annotated[
+        int | None, Query(description="Items returned on each call (Default 10).")
+    ] = None,
+    page_index: Annotated[
+        int | None, Query(description="Offset from first page (Default 0).")
+    ] = None,
+) -> Response:
+    """Retrieves a list of all applications associated with your account."""
+    return await operations.list_applications(
+        context, session, connection, _query(request), _base(request, context)
+    )
+
+
+@router.post(
+    "/applications",
+    operation_id="CreateApplication",
+    status_code=201,
+    summary="Create new application",
+)
+async def create_application(
+    body: JsonBody,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+    key: IdempotencyKey = None,
+) -> Response:
+    """This operation is used to create a new application in your account."""
+    return await operations.create_application(context, session, connection, body, key)
+
+
+@router.get(
+    "/applications/{application_id}", operation_id="GetApplication", summary="Get application by Id"
+)
+async def get_application(
+    application_id: str, connection: OwnedConnection, session: Session, context: Context
+) -> Response:
+    """This operation is used to retrieve information about a single application, given its
+    id."""
+    return await operations.get_application(context, session, connection, application_id)
+
+
+@router.put(
+    "/applications/{application_id}",
+    operation_id="UpdateApplication",
+    summary="Update an application",
+)
+async def update_application(
+    application_id: str,
+    body: JsonBody,
+    connection: OwnedConnection,
+    session: Session,
+    context: Context,
+) -> Response:
+    """This operation is used to modify an existing application in your account."""
+    return await operations.update_application(context, session, connection, application_id, body)
+
+
+@router.delete(
+    "/applications/{application_id}",
+    operation_id="DeleteApplication",
+    summary="Delete an application",
+)
+async def delete_application(
+    application_id: str, connection: OwnedConnection, session: Session, context: Context
+) -> Response:
+    """This operation is used to delete an existing application in your account."""
+    return await operations.delete_application(context, session, connection, application_id)

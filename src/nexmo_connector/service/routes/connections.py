@@ -1,0 +1,122 @@
+"""``/v1/connections``: a user's own connections (another user's are never found)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse, Response
+
+from nexmo_connector import errors
+from nexmo_connector.service.context import ServiceContext
+from nexmo_connector.service.deps import Context, CurrentUser, OwnedConnection, Session
+from nexmo_connector.service.errors import Problem
+from nexmo_connector.service.schemas import ConnectionIn, ConnectionPatch, connection_view
+from nexmo_connector.service.store import connections
+from nexmo_connector.service.tables import Connection
+
+router = APIRouter(prefix="/v1/connections", tags=["Connections"])
+
+
+async def _check(
+    context: ServiceContext, api_key: str, api_secret: str, signature: str | None, method: str
+) -> None:
+    """Ask Nexmo once, read-only, whether the credentials work (not counted)."""
+    client = context.clients.build(api_key, api_secret, signature, method)  # type: ignore[arg-type]
+    try:
+        await client.list_owned_numbers(size=1)
+    except errors.AuthenticationError:
+        raise Problem(
+            422,
+            "invalid-input",
+            "api_secret: Nexmo rejected these credentials",
+            errors=[{"field": "api_secret", "reason": "rejected by Nexmo"}],
+        ) from None
+    except errors.NexmoError as exc:
+        raise Problem(502, "upstream-failed", f"cannot check the credentials: {exc}") from None
+
+
+def _view(context: ServiceContext, connection: Connection) -> dict[str, Any]:
+    return connection_view(connection, context.public_url)
+
+
+@router.post("", status_code=201, operation_id="CreateConnection", summary="Create a connection")
+async def create(
+    body: ConnectionIn, user: CurrentUser, session: Session, context: Context
+) -> Response:
+    if await connections.named(session, user.id, body.name) is not None:
+        raise Problem(409, "name-taken", f"you have a connection named {body.name!r} already")
+    secret = body.api_secret.get_secret_value()
+    signature = body.signature_secret.get_secret_value() if body.signature_secret else None
+    await _check(context, body.api_key, secret, signature, body.signature_method)
+    connection = Connection(
+        user_id=user.id,
+        name=body.name,
+        api_key=body.api_key,
+        api_secret=context.cipher.encrypt(secret),
+        signature_secret=context.cipher.encrypt(signature) if signature else None,
+        signature_method=body.signature_method,
+        hook_token=connections.new_hook_token(),
+    )
+    session.add(connection)
+    await session.flush()
+    location = f"{context.public_url}/v1/connections/{connection.id}"
+    return JSONResponse(_view(context, connection), 201, headers={"Location": location})
+
+
+@router.get("", operation_id="ListConnections", summary="List your connections")
+async def list_connections(user: CurrentUser, session: Session, context: Context) -> Any:
+    return {"connections": [_view(context, c) for c in await connections.of_user(session, user.id)]}
+
+
+@router.get("/{connection_id}", operation_id="GetConnection", summary="Get a connection")
+async def get(connection: OwnedConnection, context: Context) -> Any:
+    return _view(context, connection)
+
+
+@router.patch("/{connection_id}", operation_id="UpdateConnection", summary="Update a connection")
+async def update(
+    body: ConnectionPatch, connection: OwnedConnection, session: Session, context: Context
+) -> Any:
+    if body.name is not None and body.name != connection.name:
+        if await connections.named(session, connection.user_id, body.name) is not None:
+            raise Problem(409, "name-taken", f"you have a connection named {body.name!r} already")
+        connection.name = body.name
+    credentials = {"api_key", "api_secret", "signature_secret", "signature_method"}
+    if body.model_fields_set & credentials:
+        cipher = context.cipher
+        key = body.api_key or connection.api_key
+        secret = (
+            body.api_secret.get_secret_value()
+            if body.api_secret
+            else cipher.decrypt(connection.api_secret)
+        )
+        signature = (
+            body.signature_secret.get_secret_value()
+            if body.signature_secret
+            else None
+            if "signature_secret" in body.model_fields_set
+            else cipher.decrypt(connection.signature_secret)
+            if connection.signature_secret
+            else None
+        )
+        method = body.signature_method or connection.signature_method
+        await _check(context, key, secret, signature, method)
+        connection.api_key, connection.api_secret = key, cipher.encrypt(secret)
+        connection.signature_secret = cipher.encrypt(signature) if signature else None
+        connection.signature_method, connection.status = method, "ok"
+        connection.version += 1
+        context.clients.forget(connection.id)
+    return _view(context, connection)
+
+
+@router.delete(
+    "/{connection_id}",
+    status_code=204,
+    operation_id="DeleteConnection",
+    summary="Delete a connection",
+)
+async def delete(connection: OwnedConnection, session: Session, context: Context) -> Response:
+    await session.delete(connection)
+    context.clients.forget(connection.id)
+    return Response(status_code=204)

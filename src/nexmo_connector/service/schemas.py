@@ -1,0 +1,65 @@
+"""API bodies of the service's own resources (the actions reuse the library's models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from nexmo_connector.rules import TEXT_REASON, is_text
+from nexmo_connector.service.tables import Connection
+from nexmo_connector.signing import SignatureMethod
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        if isinstance(value, str) and not is_text(value):
+            raise ValueError(TEXT_REASON)
+        return value
+
+
+class ConnectionIn(Input):
+    """A new connection: the seed's API Key and API Secret (and signing, optionally)."""
+
+    name: str = Field(min_length=1, max_length=100, description="Your name for it, unique to you.")
+    api_key: str = Field(min_length=1, max_length=64, description="The API Key.")
+    api_secret: SecretStr = Field(min_length=1, max_length=256, description="The API Secret.")
+    signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
+    signature_method: SignatureMethod = "md5hash"
+
+
+class ConnectionPatch(Input):
+    """Rename, or replace the credentials (checked upstream again)."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    api_key: str | None = Field(None, min_length=1, max_length=64)
+    api_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
+    signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
+    signature_method: SignatureMethod | None = None
+
+
+def masked(api_key: str) -> str:
+    """``ab…34``: enough to recognise a key, not to use it."""
+    return f"{api_key[:2]}…{api_key[-2:]}" if len(api_key) > 4 else "…"
+
+
+def connection_view(connection: Connection, public_url: str) -> dict[str, Any]:
+    hooks = f"{public_url}/hooks/{connection.hook_token}"
+    return {
+        "id": connection.id,
+        "name": connection.name,
+        "api_key": masked(connection.api_key),
+        "signature_method": connection.signature_method,
+        "signed": connection.signature_secret is not None,
+        "status": connection.status,
+        "created_at": connection.created_at,
+        "webhooks": {
+            "receipts": f"{hooks}/receipts",
+            "inbound": f"{hooks}/inbound",
+            "calls": f"{hooks}/calls",
+        },
+    }

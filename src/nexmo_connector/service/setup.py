@@ -1,0 +1,109 @@
+"""Building a replica's context (database, cipher, clients, throttle) and the demo data."""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import hmac
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from nexmo_connector.client import API_URL, REST_URL
+from nexmo_connector.sandbox.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from nexmo_connector.service.clients import ClientPool
+from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.context import ServiceContext
+from nexmo_connector.service.crypto import SecretsCipher
+from nexmo_connector.service.db import engine_for, sessions, upgrade_async
+from nexmo_connector.service.store import connections, users
+from nexmo_connector.service.tables import Connection
+from nexmo_connector.throttle import RateLimiter
+
+DEMO = "demo"
+
+
+class DataDirBusy(Exception):
+    """Another replica runs on this SQLite data dir."""
+
+
+def _lock(config: ServiceConfig) -> int | None:
+    """One process per SQLite data dir (PostgreSQL serves several replicas)."""
+    if not config.sqlalchemy_url().startswith("sqlite"):
+        return None
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(config.data_dir / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise DataDirBusy(f"another nexmo-connector serve uses {config.data_dir}") from None
+    return descriptor
+
+
+@asynccontextmanager
+async def open_context(
+    config: ServiceConfig, sandbox_url: str | None = None, port: int | None = None
+) -> AsyncIterator[ServiceContext]:
+    """Everything a replica needs, migrated and ready; closed on exit."""
+    lock = _lock(config)
+    try:
+        url = config.sqlalchemy_url()
+        await upgrade_async(url)
+        engine = engine_for(url)
+        cipher = SecretsCipher.load(
+            config.secret_key.get_secret_value() if config.secret_key else None, config.data_dir
+        )
+        rest = sandbox_url or config.upstream_rest_url or REST_URL
+        api = sandbox_url or config.upstream_api_url or API_URL
+        clients = ClientPool(cipher, rest, api, config.upstream_rate, config.redis_url)
+        throttle = RateLimiter(config.throttle, config.redis_url or "memory://")
+        context = ServiceContext(
+            config,
+            engine,
+            sessions(engine),
+            cipher,
+            clients,
+            throttle,
+            public_url=config.base_url(port),
+            sandbox_url=sandbox_url,
+        )
+        try:
+            yield context
+        finally:
+            await clients.aclose()
+            await engine.dispose()
+    finally:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+
+
+def demo_token(cipher: SecretsCipher) -> str:
+    """The demo user's token: derived from the secret key, so it survives restarts while
+    only its hash is stored."""
+    digest = hmac.new(cipher.derivation_key(), b"demo-token", hashlib.sha256).digest()
+    return users.TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+async def ensure_demo(context: ServiceContext) -> tuple[str, Connection]:
+    """The demo user and its connection to the embedded sandbox (idempotent)."""
+    token = demo_token(context.cipher)
+    async with context.sessions() as session:
+        user = await users.by_name(session, DEMO)
+        if user is None:
+            user, _ = await users.add(session, DEMO)
+        user.token_hash = users.token_hash(token)
+        connection = await connections.named(session, user.id, DEMO)
+        if connection is None:
+            connection = Connection(
+                user_id=user.id,
+                name=DEMO,
+                api_key=DEFAULT_API_KEY,
+                api_secret=context.cipher.encrypt(DEFAULT_API_SECRET),
+                hook_token=connections.new_hook_token(),
+            )
+            session.add(connection)
+        await session.commit()
+    return token, connection

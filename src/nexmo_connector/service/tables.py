@@ -1,0 +1,92 @@
+"""The service's tables (SQLAlchemy ORM). ``models`` keeps meaning the wire models.
+
+Secrets are stored as Fernet ciphertext, tokens as hashes: nothing here is plaintext.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Connection(Base):
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    api_key: Mapped[str] = mapped_column(String(64))
+    api_secret: Mapped[str] = mapped_column(Text)
+    """Ciphertext."""
+    signature_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Ciphertext."""
+    signature_method: Mapped[str] = mapped_column(String(16), default="md5hash")
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    hook_token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Bumped when the credentials change: the client pool rebuilds the client."""
+
+
+class Send(Base):
+    """One SMS or speech call, recorded before its request leaves."""
+
+    __tablename__ = "sends"
+    __table_args__ = (Index("ix_sends_connection_ref", "connection_id", "client_ref"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    """``sms`` or ``tts``."""
+    to: Mapped[str] = mapped_column(String(16))
+    client_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="sending")
+    """``sending``, ``sent``, ``rejected``, ``unknown``."""
+    message_ids: Mapped[str] = mapped_column(Text, default="")
+    """Space-separated part ids (an SMS) or the call id."""
+    price: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    updated_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to an ``Idempotency-Key``, per connection and operation."""
+
+    __tablename__ = "idempotency"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    operation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    """``running``, ``done`` or ``unknown`` (the send's outcome could not be told)."""
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    send_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)

@@ -1,0 +1,58 @@
+"""The service on loopback, with the real sandbox as upstream, on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.service import admin
+from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.server import ServiceServer
+from tests.conftest import KEY, SECRET
+
+SECRET_KEY = "vZf3xq2K0F2l3bY8mRk0n9dJ4m2QwJ7bJY6t8z1q9sA="
+
+
+def service_config(data_dir: Path, sandbox: SandboxServer, **changes: object) -> ServiceConfig:
+    return ServiceConfig(
+        data_dir=data_dir, port=0, upstream_rest_url=sandbox.url, upstream_api_url=sandbox.url,
+        upstream_rate="0", secret_key=SECRET_KEY, **changes,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[ServiceServer]:
+    with ServiceServer(service_config(tmp_path / "data", sandbox)) as server:
+        yield server
+
+
+class User:
+    def __init__(self, service: ServiceServer, name: str) -> None:
+        self.token = admin.add_user(service.config, name)
+        self.http = httpx.Client(
+            base_url=service.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=20
+        )
+
+    def connect(self, name: str = "main", **fields: str) -> dict:
+        body = {"name": name, "api_key": KEY, "api_secret": SECRET, **fields}
+        response = self.http.post("/v1/connections", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture
+def alice(service: ServiceServer) -> Iterator[User]:
+    user = User(service, "alice")
+    yield user
+    user.http.close()
+
+
+@pytest.fixture
+def bob(service: ServiceServer) -> Iterator[User]:
+    user = User(service, "bob")
+    yield user
+    user.http.close()
