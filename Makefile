@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nexmo-connector sandbox --host 127.0.0.1 --port 14000
+	$(BIN)/nexmo-connector serve --host 127.0.0.1 --port 8080 --data-dir .data --sandbox-port 14000
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

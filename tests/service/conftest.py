@@ -18,10 +18,16 @@ SECRET_KEY = "vZf3xq2K0F2l3bY8mRk0n9dJ4m2QwJ7bJY6t8z1q9sA="
 
 
 def service_config(data_dir: Path, sandbox: SandboxServer, **changes: object) -> ServiceConfig:
-    return ServiceConfig(
-        data_dir=data_dir, port=0, upstream_rest_url=sandbox.url, upstream_api_url=sandbox.url,
-        upstream_rate="0", secret_key=SECRET_KEY, **changes,  # type: ignore[arg-type]
-    )
+    settings: dict[str, object] = {
+        "data_dir": data_dir,
+        "port": 0,
+        "upstream_rest_url": sandbox.url,
+        "upstream_api_url": sandbox.url,
+        "upstream_rate": "0",
+        "secret_key": SECRET_KEY,
+        "upstream_throttle_wait": 0.5,
+    }
+    return ServiceConfig(**(settings | changes))  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ class UnknownUser(LookupError):
 
 
 def _run(config: ServiceConfig, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    url = config.sqlalchemy_url()
-    upgrade(url)
+    url = migrate(config)
 
     async def main() -> T:
         engine = engine_for(url)
@@ -36,8 +35,13 @@ def _run(config: ServiceConfig, work: Callable[[AsyncSession], Awaitable[T]]) ->
     return asyncio.run(main())
 
 
-def migrate(config: ServiceConfig) -> None:
-    upgrade(config.sqlalchemy_url())
+def migrate(config: ServiceConfig) -> str:
+    """Apply the migrations (creating the data dir of a SQLite database); the URL."""
+    url = config.sqlalchemy_url()
+    if url.startswith("sqlite"):
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    return url
 
 
 def add_user(config: ServiceConfig, name: str) -> str:

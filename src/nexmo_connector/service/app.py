@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexmo_connector.service import errors
 from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.routes import actions, connections, health
 from nexmo_connector.service.setup import open_context
 
@@ -75,15 +76,21 @@ class RequestLog:
 
 
 def create_app(
-    config: ServiceConfig, *, sandbox_url: str | None = None, port: int | None = None
+    config: ServiceConfig,
+    *,
+    sandbox_url: str | None = None,
+    port: int | None = None,
+    on_start: Callable[[ServiceContext], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """The service. ``sandbox_url``: the embedded sandbox it uses as upstream; ``port``: the
-    port it was bound to (for the default public URL)."""
+    port it was bound to (for the default public URL); ``on_start``: run once it is ready."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_context(config, sandbox_url, port) as context:
             app.state.context = context
+            if on_start is not None:
+                await on_start(context)
             yield
 
     app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)

@@ -11,9 +11,6 @@ from nexmo_connector.signing import SignatureMethod
 from nexmo_connector.throttle import RateLimiter
 from nexmo_connector.transport import AsyncTransport
 
-RETRY = RetryPolicy(max_retries=2, throttle_budget=10.0)
-"""Upstream throttling is waited out briefly; longer, and the caller gets a 429."""
-
 
 class ClientPool:
     def __init__(
@@ -23,8 +20,11 @@ class ClientPool:
         api_url: str,
         upstream_rate: str,
         redis_url: str | None = None,
+        throttle_wait: float = 10.0,
         max_connections: int = 200,
     ) -> None:
+        """``throttle_wait``: seconds Nexmo's throttling is waited out before a 429."""
+        self._retry = RetryPolicy(max_retries=2, throttle_budget=throttle_wait)
         self._cipher = cipher
         self._rest_url, self._api_url = rest_url, api_url
         self.transport = AsyncTransport(max_connections)
@@ -61,7 +61,7 @@ class ClientPool:
             signature_method=signature_method,
             rest_url=self._rest_url,
             api_url=self._api_url,
-            retry=RETRY,
+            retry=self._retry,
             rate_limiter=self._limiter,
             transport=self.transport,
             trust_env=False,

@@ -37,6 +37,8 @@ class ServiceConfig(BaseSettings):
     """Client-side pacing per Nexmo API key; ``0`` turns it off."""
     secret_key: SecretStr | None = Field(None, repr=False)
     """Comma-separated Fernet keys (the first encrypts); default a key file in the data dir."""
+    upstream_throttle_wait: float = Field(10.0, ge=0, le=300)
+    """Seconds Nexmo's own throttling is waited out before the caller gets a 429."""
     sandbox_port: int = Field(14000, ge=0, le=65535)
     idempotency_hours: float = Field(24.0, gt=0)
     log_format: str = Field("text", pattern="^(text|json)$")

@@ -229,6 +229,8 @@ class Sender:
         problem: Problem,
     ) -> None:
         self.context.metrics.calls.labels(self.operation, str(problem.status)).inc()
+        if isinstance(exc, errors.AuthenticationError):
+            self.connection.status = "rejected"
         unknown = problem.status == 504
         untouched = not exc.may_have_been_accepted and problem.status in (429, 502)
         if send is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 import uvicorn
@@ -13,12 +14,17 @@ from nexmo_connector.sandbox import SandboxConfig, SandboxServer
 from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service.app import create_app
 from nexmo_connector.service.config import ServiceConfig
+from nexmo_connector.service.context import ServiceContext
 
 
 def uvicorn_config(
-    config: ServiceConfig, port: int, sandbox_url: str | None, log_level: str = "info"
+    config: ServiceConfig,
+    port: int,
+    sandbox_url: str | None,
+    log_level: str = "info",
+    on_start: Callable[[ServiceContext], Awaitable[None]] | None = None,
 ) -> uvicorn.Config:
-    app = create_app(config, sandbox_url=sandbox_url, port=port)
+    app = create_app(config, sandbox_url=sandbox_url, port=port, on_start=on_start)
     return uvicorn.Config(
         app,
         host=config.host,

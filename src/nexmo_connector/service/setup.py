@@ -28,7 +28,7 @@ class DataDirBusy(Exception):
     """Another replica runs on this SQLite data dir."""
 
 
-def _lock(config: ServiceConfig) -> int | None:
+def lock_data_dir(config: ServiceConfig) -> int | None:
     """One process per SQLite data dir (PostgreSQL serves several replicas)."""
     if not config.sqlalchemy_url().startswith("sqlite"):
         return None
@@ -47,7 +47,7 @@ async def open_context(
     config: ServiceConfig, sandbox_url: str | None = None, port: int | None = None
 ) -> AsyncIterator[ServiceContext]:
     """Everything a replica needs, migrated and ready; closed on exit."""
-    lock = _lock(config)
+    lock = lock_data_dir(config)
     try:
         url = config.sqlalchemy_url()
         await upgrade_async(url)
@@ -57,7 +57,14 @@ async def open_context(
         )
         rest = sandbox_url or config.upstream_rest_url or REST_URL
         api = sandbox_url or config.upstream_api_url or API_URL
-        clients = ClientPool(cipher, rest, api, config.upstream_rate, config.redis_url)
+        clients = ClientPool(
+            cipher,
+            rest,
+            api,
+            config.upstream_rate,
+            config.redis_url,
+            config.upstream_throttle_wait,
+        )
         throttle = RateLimiter(config.throttle, config.redis_url or "memory://")
         context = ServiceContext(
             config,
@@ -75,9 +82,13 @@ async def open_context(
             await clients.aclose()
             await engine.dispose()
     finally:
-        if lock is not None:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            os.close(lock)
+        release(lock)
+
+
+def release(lock: int | None) -> None:
+    if lock is not None:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
 
 
 def demo_token(cipher: SecretsCipher) -> str:

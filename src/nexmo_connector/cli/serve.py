@@ -1,0 +1,226 @@
+"""``nexmo-connector serve``, ``users …`` and ``db upgrade``: the connector service.
+
+Every flag also reads ``NEXMO_CONNECTOR_<NAME>``; flags win. Server modules are imported
+when a command runs, never for ``--help``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from nexmo_connector.cli.common import EXIT_LISTEN, EXIT_USAGE, fail, whole
+
+if TYPE_CHECKING:
+    from nexmo_connector.service.config import ServiceConfig
+    from nexmo_connector.service.context import ServiceContext
+
+users_app = typer.Typer(help="Users of the service and their tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
+
+DataDir = Annotated[Path | None, typer.Option(help="SQLite file and key file live here.")]
+DatabaseUrl = Annotated[
+    str | None, typer.Option(help="SQLAlchemy URL (postgresql://… to scale out).")
+]
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that cannot be opened is one line naming the setting, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        fail(f"--database-url/--data-dir: cannot use the database: {reason}", EXIT_USAGE)
+
+
+def _config(**given: Any) -> ServiceConfig:
+    """The settings: flags given, then ``NEXMO_CONNECTOR_*``, then the defaults."""
+    try:
+        from nexmo_connector.service.config import ServiceConfig
+    except ImportError as exc:
+        fail(
+            f"the service needs its extra ({exc.name} is missing): "
+            "pip install 'nexmo-connector[service]'",
+            EXIT_USAGE,
+        )
+    from pydantic import ValidationError
+
+    try:
+        return ServiceConfig(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "settings"
+        fail(f"{name}: {error['msg']}", EXIT_USAGE)
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(parser=whole(0, 65535), metavar="PORT", help="Port [default: 8080]."),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    redis_url: Annotated[str | None, typer.Option(help="Redis shared by replicas.")] = None,
+    upstream_rest_url: Annotated[
+        str | None, typer.Option(help="Nexmo's SMS host (none: the embedded sandbox).")
+    ] = None,
+    upstream_api_url: Annotated[str | None, typer.Option(help="Nexmo's API host.")] = None,
+    public_url: Annotated[
+        str | None, typer.Option(help="Where Nexmo and subscribers reach this service.")
+    ] = None,
+    throttle: Annotated[
+        str | None, typer.Option(help="Per-connection limit [default: 100/60 seconds].")
+    ] = None,
+    upstream_rate: Annotated[
+        str | None, typer.Option(help="Pacing per Nexmo API key [default: 30/second; 0 off].")
+    ] = None,
+    sandbox_port: Annotated[
+        int | None,
+        typer.Option(
+            parser=whole(0, 65535),
+            metavar="PORT",
+            help="The embedded sandbox's port [default: 14000].",
+        ),
+    ] = None,
+    log_format: Annotated[str | None, typer.Option(help="text or json.")] = None,
+) -> None:
+    """Run the connector service (with the embedded sandbox when no upstream is given).
+
+    Example: nexmo-connector serve --port 8080 --data-dir ./data
+    """
+    config = _config(**{k: v for k, v in locals().items()})
+    from nexmo_connector.sandbox.server import listen
+    from nexmo_connector.service.server import embedded_sandbox, uvicorn_config
+    from nexmo_connector.service.setup import DataDirBusy, lock_data_dir, release
+
+    try:
+        release(lock_data_dir(config))
+    except DataDirBusy as exc:
+        fail(f"--data-dir: {exc}", EXIT_USAGE)
+    sandbox = None
+    if config.embedded_sandbox:
+        sandbox = embedded_sandbox(config)
+        try:
+            sandbox.start()
+        except RuntimeError:
+            fail(f"--sandbox-port: cannot start the embedded sandbox on {sandbox.url}", EXIT_LISTEN)
+    try:
+        sock = listen(config.host, config.port)
+    except OSError as exc:
+        fail(
+            f"--port: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
+            EXIT_LISTEN,
+        )
+    bound = sock.getsockname()[1]
+    url = sandbox.url if sandbox else None
+
+    async def ready(context: ServiceContext) -> None:
+        from nexmo_connector.service.setup import ensure_demo
+
+        demo = await ensure_demo(context) if context.sandbox_url else None
+        _banner(context, demo[0] if demo else None, demo[1].id if demo else None)
+
+    import uvicorn
+
+    try:
+        uvicorn.Server(uvicorn_config(config, bound, url, "warning", ready)).run(sockets=[sock])
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _banner(context: ServiceContext, token: str | None, connection_id: str | None) -> None:
+    """Where everything is; on the embedded sandbox, the demo token and a curl that sends."""
+    console = Console(stderr=True, soft_wrap=True, highlight=False)
+    base = context.public_url
+    console.print(f"Nexmo connector listening on [bold]{base}[/]   API docs: {base}/docs")
+    if token is None:
+        return
+    console.print(
+        f"  embedded sandbox: {context.sandbox_url}   inbox: {context.sandbox_url}/_sandbox/inbox"
+    )
+    console.print(f"  demo token: {token}", markup=False)
+    console.print("  send an SMS:", markup=False)
+    console.print(
+        f"    curl -s {base}/v1/connections/{connection_id}/sms -H 'Authorization: Bearer {token}' "
+        '-H \'Content-Type: application/json\' -d \'{"from": "Acme", "to": "447700900000", '
+        '"text": "Hello from the connector"}\'',
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add a user; its token is printed this once."""
+    from nexmo_connector.service import admin
+
+    try:
+        with _database_errors():
+            token = admin.add_user(_config(data_dir=data_dir, database_url=database_url), name)
+    except ValueError as exc:
+        fail(f"NAME: {exc}", EXIT_USAGE)
+    print(json.dumps({"name": name, "token": token}) if as_json else token)
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """The users, one a line."""
+    from nexmo_connector.service import admin
+
+    with _database_errors():
+        names = admin.list_users(_config(data_dir=data_dir, database_url=database_url))
+    for name in names:
+        print(name)
+
+
+@users_app.command("remove")
+def users_remove(name: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Remove a user, with its connections."""
+    from nexmo_connector.service import admin
+
+    try:
+        with _database_errors():
+            admin.remove_user(_config(data_dir=data_dir, database_url=database_url), name)
+    except admin.UnknownUser:
+        fail(f"NAME: no user {name!r}", EXIT_USAGE)
+
+
+@users_app.command("token")
+def users_token(name: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """A new token for a user (the old one stops working)."""
+    from nexmo_connector.service import admin
+
+    try:
+        with _database_errors():
+            print(admin.new_token(_config(data_dir=data_dir, database_url=database_url), name))
+    except admin.UnknownUser:
+        fail(f"NAME: no user {name!r}", EXIT_USAGE)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Apply the database migrations."""
+    from nexmo_connector.service import admin
+
+    with _database_errors():
+        admin.migrate(_config(data_dir=data_dir, database_url=database_url))
+    print("database up to date", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""``nexmo-connector serve`` as ``make run`` starts it: the embedded sandbox, the demo user
+and connection, and a printed curl that sends an SMS; ``users`` and ``db`` commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+EXE = str(Path(sys.executable).parent / "nexmo-connector")
+KEY = "vZf3xq2K0F2l3bY8mRk0n9dJ4m2QwJ7bJY6t8z1q9sA="
+
+
+def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [EXE, "serve", "--port", "0", "--sandbox-port", "0", "--data-dir", str(data_dir)],
+        env={**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": KEY},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    banner = ""
+    while "curl" not in banner:
+        line = process.stderr.readline()
+        if not line:
+            break
+        banner += line
+    return process, banner
+
+
+def test_serve_prints_a_curl_that_sends_and_keeps_the_demo_across_restarts(
+    tmp_path: Path,
+) -> None:
+    process, banner = start(tmp_path / "data")
+    try:
+        curl = re.search(r"curl -s (\S+) -H 'Authorization: Bearer (\S+)'", banner)
+        assert curl, banner
+        url, token = curl.groups()
+        body = re.search(r"-d '(\{.*\})'", banner).group(1)  # type: ignore[union-attr]
+        sent = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, json=json.loads(body))
+        assert sent.status_code == 200 and sent.json()["messages"][0]["status"] == 0
+        assert "inbox" in banner and "/docs" in banner
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    again, banner_again = start(tmp_path / "data")
+    try:
+        assert token in banner_again and url.split("/sms")[0] in banner_again.replace(
+            re.search(r"http://127\.0\.0\.1:\d+", banner_again).group(0),  # type: ignore[union-attr]
+            re.search(r"http://127\.0\.0\.1:\d+", url).group(0),  # type: ignore[union-attr]
+        )
+    finally:
+        again.terminate()
+        again.communicate(timeout=20)
+
+
+def test_users_and_db_commands(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "d")]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [EXE, *args, *data],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    assert run("db", "upgrade").returncode == 0
+    added = run("users", "add", "erin", "--json")
+    assert added.returncode == 0 and json.loads(added.stdout)["token"].startswith("nct_")
+    assert run("users", "add", "erin").returncode == 2
+    assert run("users", "list").stdout.split() == ["erin"]
+    renewed = run("users", "token", "erin")
+    assert renewed.stdout.strip() != json.loads(added.stdout)["token"]
+    assert run("users", "remove", "erin").returncode == 0
+    assert run("users", "remove", "erin").returncode == 2
+    bad = subprocess.run(
+        [EXE, "serve", "--public-url", "ftp://x", *data], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and "--public-url" in bad.stderr and "Traceback" not in bad.stderr
+    assert shlex.split("a b") == ["a", "b"]
