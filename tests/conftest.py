@@ -120,3 +120,81 @@ def redis_url() -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+def postgres_program(name: str) -> str:
+    """A PostgreSQL server program (Debian keeps them out of PATH, under its version)."""
+    import glob
+
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
+    )
+    if found is None:
+        return required_program(name, "postgresql")
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL cluster in a temp dir on a free loopback port (.ci/run installs the
+    server); run as the ``postgres`` user when we are root, as PostgreSQL requires."""
+    import pwd
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from nexmo_connector.sandbox.server import free_port
+
+    initdb, pg_ctl = postgres_program("initdb"), postgres_program("pg_ctl")
+    as_postgres: list[str] = []
+    directory = Path(tempfile.mkdtemp(prefix="nexmo-postgres-"))  # reachable by its owner
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            if os.environ.get("CI"):
+                pytest.fail("no postgres user: .ci/run must install postgresql")
+            pytest.skip("no postgres user (apt-get install postgresql)")
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = directory / "data"
+    port = free_port()
+    subprocess.run(
+        [
+            *as_postgres,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -F"
+    subprocess.run(
+        [
+            *as_postgres,
+            pg_ctl,
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(directory / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,9 +32,40 @@ def service_config(data_dir: Path, sandbox: SandboxServer, **changes: object) ->
     return ServiceConfig(**(settings | changes))  # type: ignore[arg-type]
 
 
+def fresh_database(postgres_url: str) -> str:
+    """A new, empty database on the test cluster."""
+    import asyncpg
+
+    name = f"svc_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(postgres_url)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgres+redis"])
+def backend(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The service's storage: SQLite alone, or PostgreSQL with Redis (as replicas run)."""
+    if request.param == "sqlite":
+        return {}
+    postgres_url = request.getfixturevalue("postgres_url")
+    return {
+        "database_url": fresh_database(postgres_url),
+        "redis_url": request.getfixturevalue("redis_url"),
+    }
+
+
 @pytest.fixture
-def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[ServiceServer]:
-    with ServiceServer(service_config(tmp_path / "data", sandbox)) as server:
+def service(
+    sandbox: SandboxServer, tmp_path: Path, backend: dict[str, str]
+) -> Iterator[ServiceServer]:
+    with ServiceServer(service_config(tmp_path / "data", sandbox, **backend)) as server:
         yield server
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 import time
 import uuid
@@ -14,7 +15,7 @@ import pytest
 from nexmo_connector.sandbox import SandboxServer
 from nexmo_connector.service.server import ServiceServer
 from nexmo_connector.service.setup import DataDirBusy, lock_data_dir
-from tests.conftest import KEY, SECRET
+from tests.conftest import KEY, SECRET, postgres_program
 from tests.service.conftest import SECRET_KEY, User, service_config
 
 SMS = {"from": "Acme", "to": "447700900000", "text": "Hello"}
@@ -69,9 +70,17 @@ def test_connections_validate_and_hide_their_secrets(alice: User, http: httpx.Cl
 
 def test_secrets_never_on_disk_in_plaintext(alice: User, service: ServiceServer) -> None:
     alice.connect(signature_secret="my-signature-secret-123")
-    database = (service.config.data_dir / "connector.db").read_bytes()
-    wal = service.config.data_dir / "connector.db-wal"
-    content = database + (wal.read_bytes() if wal.exists() else b"")
+    if service.config.database_url:  # PostgreSQL: everything it holds, as pg_dump sees it
+        content = subprocess.run(
+            [postgres_program("pg_dump"), service.config.database_url],
+            capture_output=True,
+            check=True,
+        ).stdout
+    else:
+        database = (service.config.data_dir / "connector.db").read_bytes()
+        wal = service.config.data_dir / "connector.db-wal"
+        content = database + (wal.read_bytes() if wal.exists() else b"")
+    assert b"hook_token" in content or b"connections" in content
     assert SECRET.encode() not in content and b"my-signature-secret-123" not in content
     assert alice.token.encode() not in content
 
@@ -215,6 +224,9 @@ def test_key_rotation_keeps_old_secrets_readable(sandbox: SandboxServer, tmp_pat
 
 
 def test_a_second_replica_on_one_sqlite_dir_refuses_to_start(service: ServiceServer) -> None:
+    if service.config.database_url:  # PostgreSQL: replicas are the point, nothing is locked
+        assert lock_data_dir(service.config) is None
+        return
     with pytest.raises(DataDirBusy, match="another nexmo-connector serve uses"):
         lock_data_dir(service.config)
 

@@ -1,0 +1,51 @@
+"""Two replicas on one PostgreSQL and one Redis: one throttle, one truth."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.service.server import ServiceServer
+from tests.service.conftest import User, fresh_database, service_config
+
+
+@pytest.fixture
+def replicas(
+    sandbox: SandboxServer, tmp_path: Path, postgres_url: str, redis_url: str
+) -> Iterator[tuple[ServiceServer, ServiceServer]]:
+    shared = {"database_url": fresh_database(postgres_url), "redis_url": redis_url}
+    with ServiceServer(service_config(tmp_path / "a", sandbox, **shared)) as a:
+        with ServiceServer(service_config(tmp_path / "b", sandbox, **shared)) as b:
+            yield a, b
+
+
+def test_the_throttle_holds_across_replicas(replicas: tuple[ServiceServer, ServiceServer]) -> None:
+    a, b = replicas
+    user = User(a, "dave")
+    connection = user.connect()
+    path = f"/v1/connections/{connection['id']}/numbers/owned"
+    clients = [user.http, httpx.Client(base_url=b.url, headers=user.http.headers, timeout=20)]
+    codes = [clients[i % 2].get(path).status_code for i in range(120)]
+    assert codes.count(200) == 100 and codes.count(429) == 20
+
+
+def test_a_deleted_connection_is_refused_by_the_other_replica(
+    replicas: tuple[ServiceServer, ServiceServer],
+) -> None:
+    a, b = replicas
+    user = User(a, "frank")
+    connection = user.connect()
+    other = httpx.Client(base_url=b.url, headers=user.http.headers, timeout=20)
+    path = f"/v1/connections/{connection['id']}/sms"
+    sms = {"from": "Acme", "to": "447700900000", "text": "hi"}
+    assert other.post(path, json=sms).status_code == 200
+    assert user.http.delete(f"/v1/connections/{connection['id']}").status_code == 204
+    deadline = time.monotonic() + 1.0
+    while other.post(path, json=sms).status_code != 404:
+        assert time.monotonic() < deadline, "the other replica still serves a deleted connection"
+        time.sleep(0.05)
