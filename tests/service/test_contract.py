@@ -238,3 +238,22 @@ def test_logs_name_routes_never_secrets(alice: User, caplog: pytest.LogCaptureFi
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "route=/v1/connections/{connection_id}/sms" in text
     assert SECRET not in text and alice.token not in text and SMS["text"] not in text
+
+
+def test_every_send_is_recorded_with_its_outcome(alice: User, http: httpx.Client) -> None:
+    connection = alice.connect()
+    base = f"/v1/connections/{connection['id']}"
+    sent = alice.http.post(f"{base}/sms", json={**SMS, "client-ref": "mine"}).json()
+    http.put("/_sandbox/faults/sms", json={"drop-rate": 1.0})
+    assert alice.http.post(f"{base}/sms", json={**SMS, "to": "447700900001"}).status_code == 504
+    listed_answer = alice.http.get(f"{base}/messages")
+    assert listed_answer.status_code == 200, listed_answer.text
+    listed = listed_answer.json()["messages"]
+    assert [(m["state"], m["to"]) for m in listed] == [
+        ("sent", "447700900000"), ("unknown", "447700900001")]  # fmt: skip
+    assert listed[0]["client-ref"] == "mine" and listed[0]["price"]
+    part = sent["messages"][0]["message-id"]
+    assert alice.http.get(f"{base}/messages/{part}").json()["id"] == listed[0]["id"]
+    assert alice.http.get(f"{base}/messages", params={"client-ref": "mine"}).json()[
+        "messages"][0]["to"] == "447700900000"  # fmt: skip
+    assert alice.http.get(f"{base}/messages/nope").status_code == 404

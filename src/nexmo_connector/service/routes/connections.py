@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from nexmo_connector import errors
@@ -12,8 +12,8 @@ from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, CurrentUser, OwnedConnection, Session
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.schemas import ConnectionIn, ConnectionPatch, connection_view
-from nexmo_connector.service.store import connections
-from nexmo_connector.service.tables import Connection
+from nexmo_connector.service.store import connections, sends
+from nexmo_connector.service.tables import Connection, Send
 
 router = APIRouter(prefix="/v1/connections", tags=["Connections"])
 
@@ -108,6 +108,51 @@ async def update(
         connection.version += 1
         context.clients.forget(connection.id)
     return _view(context, connection)
+
+
+def _send_view(send: Send) -> dict[str, Any]:
+    return {
+        "id": send.id,
+        "kind": send.kind,
+        "to": send.to,
+        "client-ref": send.client_ref,
+        "state": send.state,
+        "message-ids": send.message_ids.split(),
+        "price": send.price,
+        "error": send.error,
+        "created_at": send.created_at,
+        "updated_at": send.updated_at,
+    }
+
+
+@router.get(
+    "/{connection_id}/messages",
+    operation_id="ListMessages",
+    summary="Sends of a connection, oldest first",
+)
+async def messages(
+    connection: OwnedConnection,
+    session: Session,
+    client_ref: Annotated[str | None, Query(alias="client-ref")] = None,
+    to: str | None = None,
+    after: Annotated[float | None, Query(description="created_at of the last one seen")] = None,
+) -> Any:
+    found = await sends.of_connection(
+        session, connection.id, client_ref=client_ref, to=to, after=after
+    )
+    return {"messages": [_send_view(s) for s in found]}
+
+
+@router.get(
+    "/{connection_id}/messages/{message_id}",
+    operation_id="GetMessage",
+    summary="The send one part id belongs to",
+)
+async def message(connection: OwnedConnection, session: Session, message_id: str) -> Any:
+    send = await sends.by_message_id(session, connection.id, message_id)
+    if send is None:
+        raise Problem(404, "not-found", f"no message with id {message_id[:64]}")
+    return _send_view(send)
 
 
 @router.delete(
