@@ -257,3 +257,29 @@ def test_every_send_is_recorded_with_its_outcome(alice: User, http: httpx.Client
     assert alice.http.get(f"{base}/messages", params={"client-ref": "mine"}).json()[
         "messages"][0]["to"] == "447700900000"  # fmt: skip
     assert alice.http.get(f"{base}/messages/nope").status_code == 404
+
+
+def test_an_unknown_outcome_proven_not_accepted_is_sent_once(
+    alice: User, http: httpx.Client
+) -> None:
+    connection = alice.connect()
+    path = f"/v1/connections/{connection['id']}/sms"
+    http.put("/_sandbox/faults/sms", json={"error-rate": 1.0, "error-status": 503})
+    failed = alice.http.post(path, json=SMS, headers={"Idempotency-Key": "again"})
+    assert failed.status_code == 504  # a 5xx to a send: it may have been accepted
+    assert http.get("/_sandbox/messages").json()["messages"] == []
+    http.delete("/_sandbox/faults")
+    retried = alice.http.post(path, json=SMS, headers={"Idempotency-Key": "again"})
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+    replayed = alice.http.post(path, json=SMS, headers={"Idempotency-Key": "again"})
+    assert replayed.json() == retried.json() and replayed.headers["Idempotent-Replayed"] == "true"
+    assert len(http.get("/_sandbox/messages").json()["messages"]) == 1
+
+
+def test_metrics_count_calls_and_hold_no_secret(alice: User, service: ServiceServer) -> None:
+    connection = alice.connect()
+    alice.http.post(f"/v1/connections/{connection['id']}/sms", json=SMS)
+    metrics = httpx.get(service.url + "/metrics").text
+    assert 'nexmo_connector_calls_total{operation="SendSms",outcome="200"} 1.0' in metrics
+    assert SECRET not in metrics and alice.token not in metrics
+    assert httpx.get(service.url + "/readyz").json() == {"status": "ok"}

@@ -35,7 +35,11 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
 def engine_for(url: str) -> AsyncEngine:
     """An engine for ``url`` (an async SQLAlchemy URL)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 5})
+        # One connection, shared in turn: SQLite has one writer, and waiting for the pool
+        # (a queue) is far cheaper than SQLite's busy-wait sleeps when writers collide.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 5}, pool_size=1, max_overflow=0, pool_timeout=30
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -68,6 +68,7 @@ async def _connection(
     if connection is None:  # another user's connection is not disclosed
         raise Problem(404, "not-found", f"no connection {connection_id[:64]}")
     request.scope["connection_id"] = connection.id
+    await session.commit()  # no transaction stays open across the upstream call that follows
     return connection
 
 
