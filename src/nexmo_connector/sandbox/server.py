@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
-import time
-from types import TracebackType
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -13,6 +10,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from nexmo_connector.sandbox.app import create_app
 from nexmo_connector.sandbox.config import SandboxConfig
 from nexmo_connector.sandbox.context import Sandbox
+from nexmo_connector.serving import BackgroundServer
 
 
 class _HttpProtocol(HttpToolsProtocol):
@@ -89,7 +87,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-class SandboxServer:
+class SandboxServer(BackgroundServer):
     """A sandbox in a background thread, for tests and scripts::
 
     with SandboxServer() as sandbox:
@@ -97,44 +95,17 @@ class SandboxServer:
                              rest_url=sandbox.url, api_url=sandbox.url)
     """
 
+    name = "sandbox"
+
     def __init__(
         self, config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.config = config or SandboxConfig()
-        self.host = host
-        self.port = port or free_port(host)
-        self._server = _server(self.config, self.host, self.port, "warning")
-        self._thread = threading.Thread(target=self._server.run, name="nexmo-sandbox", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        port = port or free_port(host)
+        self._sandbox_server = _server(self.config, host, port, "warning")
+        super().__init__(self._sandbox_server, host, port)
 
     @property
     def sandbox(self) -> Sandbox:
         """The running sandbox's parts (its state, for tests that arrange the unusual)."""
-        return self._server.sandbox
-
-    def start(self, timeout: float = 10.0) -> SandboxServer:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"sandbox did not start on {self.url}")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self._sandbox_server.sandbox

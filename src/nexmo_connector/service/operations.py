@@ -13,13 +13,14 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
 from nexmo_connector import actions, errors
 from nexmo_connector.actions import Action
+from nexmo_connector.client import AsyncNexmoClient
 from nexmo_connector.lookup import SentLookup, is_loopback
 from nexmo_connector.models import (
     ApplicationRequest,
@@ -37,6 +38,7 @@ from nexmo_connector.service.store import idempotency
 from nexmo_connector.service.tables import Connection, IdempotencyRecord, Send
 
 MAX_KEY = 255
+T = TypeVar("T")
 Perform = Callable[[], Awaitable[tuple[int, Any]]]
 
 
@@ -78,20 +80,25 @@ async def admit(context: ServiceContext, connection: Connection) -> dict[str, st
 
 
 # -- calling upstream ----------------------------------------------------------------
-async def call(
-    context: ServiceContext, session: AsyncSession, connection: Connection, action: Action[Any]
-) -> Any:
-    """Run ``action`` for the connection; a refused credential marks it ``rejected``."""
-    client = context.clients.client_for(connection)
+async def observed(context: ServiceContext, client: AsyncNexmoClient, action: Action[T]) -> T:
+    """Run ``action``, its upstream latency recorded by operation."""
     started = time.perf_counter()
     try:
         return await client.run(action)
+    finally:
+        context.metrics.upstream.labels(action.name).observe(time.perf_counter() - started)
+
+
+async def call(
+    context: ServiceContext, session: AsyncSession, connection: Connection, action: Action[T]
+) -> T:
+    """Run ``action`` for the connection; a refused credential marks it ``rejected``."""
+    try:
+        return await observed(context, context.clients.client_for(connection), action)
     except errors.AuthenticationError:
         connection.status = "rejected"
         await session.commit()
         raise
-    finally:
-        context.metrics.upstream.labels(action.name).observe(time.perf_counter() - started)
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Response:
@@ -297,41 +304,45 @@ def _validated(model: type[Any], body: Any) -> Any:
     return validated(model, **body)
 
 
-async def send_sms(
+async def _send(
     context: ServiceContext,
     session: AsyncSession,
     connection: Connection,
     body: Any,
     key: str | None,
+    kind: str,
 ) -> Response:
-    request: SmsRequest = _validated(SmsRequest, body)
-    send = Send(id=str(uuid.uuid4()), connection_id=connection.id, kind="sms", to=request.to)
-    if request.client_ref is None:  # a reference of our own, so that a lookup can find it
+    """SendSms or SendTts: recorded before it leaves, answered once per key."""
+    model: type[SmsRequest | TtsRequest] = SmsRequest if kind == "sms" else TtsRequest
+    request = _validated(model, body)
+    send = Send(id=str(uuid.uuid4()), connection_id=connection.id, kind=kind, to=request.to)
+    if isinstance(request, SmsRequest) and request.client_ref is None:
+        # a reference of our own, so that a lookup can find the message after a crash
         request = request.model_copy(update={"client_ref": "s" + send.id.replace("-", "")[:31]})
-    send.client_ref = request.client_ref
+    send.client_ref = getattr(request, "client_ref", None)
     client = context.clients.client_for(connection)
+    action = (actions.send_sms(request) if isinstance(request, SmsRequest)
+              else actions.send_tts(request))  # fmt: skip
 
     async def perform() -> tuple[int, Any]:
-        return 200, _dump(await client.run(actions.send_sms(request)))
+        return 200, _dump(await observed(context, client, action))
 
-    return await Sender(context, session, connection, "SendSms").run(body, key, perform, send)
+    operation = "SendSms" if kind == "sms" else "SendTts"
+    return await Sender(context, session, connection, operation).run(body, key, perform, send)
+
+
+async def send_sms(
+    context: ServiceContext, session: AsyncSession, connection: Connection, body: Any,
+    key: str | None,
+) -> Response:  # fmt: skip
+    return await _send(context, session, connection, body, key, "sms")
 
 
 async def send_tts(
-    context: ServiceContext,
-    session: AsyncSession,
-    connection: Connection,
-    body: Any,
+    context: ServiceContext, session: AsyncSession, connection: Connection, body: Any,
     key: str | None,
-) -> Response:
-    request: TtsRequest = _validated(TtsRequest, body)
-    send = Send(id=str(uuid.uuid4()), connection_id=connection.id, kind="tts", to=request.to)
-    client = context.clients.client_for(connection)
-
-    async def perform() -> tuple[int, Any]:
-        return 200, _dump(await client.run(actions.send_tts(request)))
-
-    return await Sender(context, session, connection, "SendTts").run(body, key, perform, send)
+) -> Response:  # fmt: skip
+    return await _send(context, session, connection, body, key, "tts")
 
 
 async def create_application(
@@ -345,7 +356,7 @@ async def create_application(
     client = context.clients.client_for(connection)
 
     async def perform() -> tuple[int, Any]:
-        created = await client.run(actions.create_application(request))
+        created = await observed(context, client, actions.create_application(request))
         answer = _dump(created)
         if created.keys.private_key is not None:  # returned this once, never stored in clear
             answer["keys"]["private_key"] = created.keys.private_key.get_secret_value()

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 import uvicorn
 
@@ -15,6 +12,7 @@ from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service.app import create_app
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
+from nexmo_connector.serving import BackgroundServer
 
 
 def uvicorn_config(
@@ -37,46 +35,20 @@ def uvicorn_config(
     )
 
 
-class ServiceServer:
+class ServiceServer(BackgroundServer):
     """The service in a background thread, on a free loopback port::
 
     with ServiceServer(ServiceConfig(data_dir=tmp, upstream_rest_url=..., ...)) as service:
         httpx.get(service.url + "/healthz")
     """
 
+    name = "service"
+
     def __init__(self, config: ServiceConfig, sandbox_url: str | None = None) -> None:
-        self.port = config.port or free_port(config.host)
+        port = config.port or free_port(config.host)
         self.config = config
-        self._server = uvicorn.Server(uvicorn_config(config, self.port, sandbox_url, "warning"))
-        self._thread = threading.Thread(target=self._server.run, name="nexmo-service", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.config.host}:{self.port}"
-
-    def start(self, timeout: float = 20.0) -> ServiceServer:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start on {self.url}")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=15)
-
-    def __enter__(self) -> ServiceServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        server = uvicorn.Server(uvicorn_config(config, port, sandbox_url, "warning"))
+        super().__init__(server, config.host, port)
 
 
 def embedded_sandbox(config: ServiceConfig) -> SandboxServer:
