@@ -43,15 +43,19 @@ def _token(request: Request) -> str:
     return rest.strip() if scheme.lower() == "bearer" else header.strip()
 
 
+def _unauthorized() -> Problem:
+    return Problem(
+        401,
+        "unauthorized",
+        "a valid token is required: Authorization: Bearer nct_…",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 async def _user(request: Request, session: Session) -> User:
     user = await users.by_token(session, _token(request))
     if user is None:
-        raise Problem(
-            401,
-            "unauthorized",
-            "a valid token is required: Authorization: Bearer nct_…",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized()
     return user
 
 
@@ -59,16 +63,18 @@ CurrentUser = Annotated[User, Depends(_user)]
 
 
 async def _connection(
-    user: CurrentUser,
     session: Session,
     request: Request,
     connection_id: Annotated[str, Path(description="The connection's id.")],
 ) -> Connection:
-    connection = await connections.owned(session, user.id, connection_id)
-    if connection is None:  # another user's connection is not disclosed
-        raise Problem(404, "not-found", f"no connection {connection_id[:64]}")
+    """The caller's connection, found with the caller in one query."""
+    token = _token(request)
+    connection = await connections.owned_by_token(session, users.token_hash(token), connection_id)
+    if connection is None:
+        if await users.by_token(session, token) is None:
+            raise _unauthorized()
+        raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
     request.scope["connection_id"] = connection.id
-    await session.commit()  # no transaction stays open across the upstream call that follows
     return connection
 
 

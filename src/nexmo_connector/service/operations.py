@@ -92,7 +92,10 @@ async def observed(context: ServiceContext, client: AsyncNexmoClient, action: Ac
 async def call(
     context: ServiceContext, session: AsyncSession, connection: Connection, action: Action[T]
 ) -> T:
-    """Run ``action`` for the connection; a refused credential marks it ``rejected``."""
+    """Run ``action`` for the connection; a refused credential marks it ``rejected``.
+
+    The request's transaction ends first: none stays open across an upstream call."""
+    await session.commit()
     try:
         return await observed(context, context.clients.client_for(connection), action)
     except errors.AuthenticationError:

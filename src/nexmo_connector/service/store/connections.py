@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexmo_connector.service.tables import Connection
+from nexmo_connector.service.tables import Connection, User
 
 
 def new_hook_token() -> str:
@@ -15,10 +15,14 @@ def new_hook_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-async def owned(session: AsyncSession, user_id: str, connection_id: str) -> Connection | None:
-    """The user's connection with this id; another user's is None (a 404, never a 403)."""
+async def owned_by_token(
+    session: AsyncSession, token_hash: str, connection_id: str
+) -> Connection | None:
+    """The connection with this id when the token's user owns it (one query)."""
     return await session.scalar(
-        select(Connection).where(Connection.id == connection_id, Connection.user_id == user_id)
+        select(Connection)
+        .join(User, User.id == Connection.user_id)
+        .where(Connection.id == connection_id, User.token_hash == token_hash)
     )
 
 
