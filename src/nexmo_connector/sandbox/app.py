@@ -51,14 +51,14 @@ class EscapedJSONResponse(JSONResponse):
 
 class BodyLimit:
     """Refuse bodies over ``limit`` bytes on the sandbox's own paths (the Nexmo paths
-    enforce the same limit in their own error shape)."""
+    enforce the same limit in their own error shape, and never pass through here)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or api_of(scope["path"]) is not None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
@@ -137,5 +137,4 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(api_of(request.url.path), 500, "Internal Error", code=5)
 
-    app.add_middleware(BodyLimit, limit=sandbox.config.max_body_bytes)
-    return FaultMiddleware(app, sandbox)
+    return FaultMiddleware(app, sandbox, BodyLimit(app, sandbox.config.max_body_bytes))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox import applications as apps
-from nexmo_connector.sandbox.deps import Caller, authorized
+from nexmo_connector.sandbox.deps import authorized
 from nexmo_connector.sandbox.wire import (
     Api,
     InvalidParam,
@@ -23,7 +24,7 @@ API: Api = "applications-v1"
 
 
 router = APIRouter(tags=["Nexmo APIs"])
-V1Caller = Annotated[Caller, authorized(API)]
+caller_of = authorized(API)
 ONE = "/v1/applications/{application_id}"
 V1 = apps.Version(apps.v1_view, "No application found with id {}")
 
@@ -68,7 +69,8 @@ def _invalid(problems: list[dict[str, str]]) -> WireError:
 
 
 @router.get("/v1/applications", operation_id="ListApplications", summary="List applications")
-async def list_applications(caller: V1Caller) -> Response:
+async def list_applications(request: Request) -> Response:
+    caller = await caller_of(request)
     sandbox, account, params = caller.sandbox, caller.account, caller.params
     try:
         size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
@@ -92,7 +94,8 @@ async def list_applications(caller: V1Caller) -> Response:
 
 
 @router.post("/v1/applications", operation_id="CreateApplication", summary="Create an application")
-async def create_application(caller: V1Caller) -> Response:
+async def create_application(request: Request) -> Response:
+    caller = await caller_of(request)
     params = caller.params
     try:
         name, _, capabilities = _settings(params)
@@ -102,12 +105,14 @@ async def create_application(caller: V1Caller) -> Response:
 
 
 @router.get(ONE, operation_id="GetApplication", summary="Get an application")
-async def get_application(application_id: str, caller: V1Caller) -> Response:
+async def get_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
     return apps.shown(caller, application_id, V1)
 
 
 @router.put(ONE, operation_id="UpdateApplication", summary="Update an application")
-async def update_application(application_id: str, caller: V1Caller) -> Response:
+async def update_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
     application = apps.find(caller, application_id, V1)
     try:
         name, app_type, capabilities = _settings(caller.params)
@@ -121,5 +126,6 @@ async def update_application(application_id: str, caller: V1Caller) -> Response:
 
 
 @router.delete(ONE, operation_id="DeleteApplication", summary="Delete an application")
-async def delete_application(application_id: str, caller: V1Caller) -> Response:
+async def delete_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
     return apps.deleted(caller, application_id, V1)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.sandbox import applications as apps
-from nexmo_connector.sandbox.deps import Caller, JsonBody, authorized
+from nexmo_connector.sandbox.deps import authorized, json_body
 from nexmo_connector.sandbox.wire import Api, InvalidParam, WireError, int_param, json_response
 
 API: Api = "applications-v2"
 
 
 router = APIRouter(tags=["Nexmo APIs"])
-V2Caller = Annotated[Caller, authorized(API)]
+caller_of = authorized(API)
 ONE = "/v2/applications/{application_id}"
 V2 = apps.Version(apps.v2_view, "Application {} could not be found")
 INVALID = "The request failed due to validation errors"
@@ -43,7 +44,8 @@ def _settings(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
 
 
 @router.get("/v2/applications", operation_id="ListApplicationsV2", summary="List applications")
-async def list_applications(caller: V2Caller) -> Response:
+async def list_applications(request: Request) -> Response:
+    caller = await caller_of(request)
     sandbox, account, query = caller.sandbox, caller.account, caller.params
     try:
         size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
@@ -70,18 +72,23 @@ async def list_applications(caller: V2Caller) -> Response:
 @router.post(
     "/v2/applications", operation_id="CreateApplicationV2", summary="Create an application"
 )
-async def create_application(caller: V2Caller, body: JsonBody) -> Response:
+async def create_application(request: Request) -> Response:
+    caller = await caller_of(request)
+    body = await json_body(request)
     name, capabilities, public_key = _settings(body)
     return await apps.created(caller, name, capabilities, public_key, V2)
 
 
 @router.get(ONE, operation_id="GetApplicationV2", summary="Get an application")
-async def get_application(application_id: str, caller: V2Caller) -> Response:
+async def get_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
     return apps.shown(caller, application_id, V2)
 
 
 @router.put(ONE, operation_id="UpdateApplicationV2", summary="Update an application")
-async def update_application(application_id: str, caller: V2Caller, body: JsonBody) -> Response:
+async def update_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
+    body = await json_body(request)
     application = apps.find(caller, application_id, V2)
     name, capabilities, public_key = _settings(body)
     changes: dict[str, Any] = {"name": name, "capabilities": capabilities}
@@ -91,5 +98,6 @@ async def update_application(application_id: str, caller: V2Caller, body: JsonBo
 
 
 @router.delete(ONE, operation_id="DeleteApplicationV2", summary="Delete an application")
-async def delete_application(application_id: str, caller: V2Caller) -> Response:
+async def delete_application(application_id: str, request: Request) -> Response:
+    caller = await caller_of(request)
     return apps.deleted(caller, application_id, V2)

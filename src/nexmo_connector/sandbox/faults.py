@@ -32,9 +32,13 @@ def fault_api(api: str) -> str:
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+    """The outermost layer: Nexmo paths get faults and the request log; the sandbox's own
+    paths go to ``own_paths`` (the app behind its body limit)."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, own_paths: ASGIApp | None = None) -> None:
         self.app = app
         self.sandbox = sandbox
+        self.own_paths = own_paths or app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,9 +46,12 @@ class FaultMiddleware:
             return
         api = api_of(scope["path"])
         if api is None:
-            await self.app(scope, receive, send)
+            await self.own_paths(scope, receive, send)
             return
-        entry = RequestLog(at=time.time(), method=scope["method"], path=scope["path"], api=api)
+        entry = RequestLog.model_construct(
+            at=time.time(), method=scope["method"], path=scope["path"], api=api,
+            api_key=None, status_code=None, fault=None,
+        )  # fmt: skip
         self.sandbox.state.requests.append(entry)
         current_request.set(entry)
         faults = self.sandbox.state.faults

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import pycountry
 from fastapi import APIRouter
@@ -19,7 +19,7 @@ from starlette.responses import Response
 from nexmo_connector.phone import region_of
 from nexmo_connector.rules import DLR_ERR_CODES, MAX_DIGITS, is_digits
 from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.deps import Caller, authorized
+from nexmo_connector.sandbox.deps import authorized
 from nexmo_connector.sandbox.records import Message
 from nexmo_connector.sandbox.wire import Api, WireError, json_response
 
@@ -29,7 +29,7 @@ MAX_WINDOW = timedelta(hours=24)
 
 
 router = APIRouter(tags=["Nexmo APIs"])
-ReportsCaller = Annotated[Caller, authorized(API)]
+caller_of = authorized(API)
 
 
 def report_error(
@@ -126,8 +126,9 @@ def _select(
 
 
 @router.get("/v2/reports/records", operation_id="GetRecords", summary="SMS records")
-async def records(request: Request, caller: ReportsCaller) -> Response:
+async def records(request: Request) -> Response:
     """``GET /v2/reports/records`` (synchronous)."""
+    caller = await caller_of(request)
     sandbox, account, query = caller.sandbox, caller.account, caller.params
     if query.get("account_id") != account.api_key:
         raise report_error(403, "User not authorized to query the requested data")

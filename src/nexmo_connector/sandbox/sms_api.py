@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.phone import InvalidNumber, check_msisdn, region_of
@@ -24,7 +24,7 @@ from nexmo_connector.rules import (
 )
 from nexmo_connector.sandbox.auth import strip_credentials
 from nexmo_connector.sandbox.context import Sandbox
-from nexmo_connector.sandbox.deps import Caller, answer, authorized
+from nexmo_connector.sandbox.deps import answer, authorized
 from nexmo_connector.sandbox.dispatch import new_webhook
 from nexmo_connector.sandbox.pricing import network_for, sms_price
 from nexmo_connector.sandbox.records import Account, Message, Segment, Webhook
@@ -41,7 +41,7 @@ _NO_CREDIT = "Quota Exceeded - rejected"
 
 
 router = APIRouter(tags=["Nexmo APIs"])
-SmsCaller = Annotated[Caller, authorized("sms")]
+caller_of = authorized("sms")
 
 
 def rejected(status: int, text: str) -> WireError:
@@ -257,6 +257,7 @@ def submit(
 )
 @router.get("/sms/json", operation_id="SendSmsByGet", summary="Send an SMS (GET)",
             openapi_extra=WIRE_DOCS["SendSmsByGet"])  # fmt: skip
-async def send_sms(caller: SmsCaller) -> Response:
+async def send_sms(request: Request) -> Response:
     """``POST|GET /sms/json``: failures are statuses in HTTP 200."""
+    caller = await caller_of(request)
     return await answer(caller, *submit(caller.sandbox, caller.account, caller.params))
