@@ -32,6 +32,10 @@ from nexmo_connector.rules import (
     MAX_TEXT_CHARS,
     MAX_TTS_TEXT,
     TEXT_REASON,
+    ApplicationType,
+    HttpMethod,
+    NumberType,
+    SmsType,
     check_url,
     is_digits,
     is_hex,
@@ -41,10 +45,6 @@ from nexmo_connector.rules import (
 )
 from nexmo_connector.sms import is_gsm7
 
-SmsType = Literal["text", "unicode", "binary", "wappush", "vcal", "vcard"]
-NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
-ApplicationType = Literal["voice", "messages", "rtc"]
-HttpMethod = Literal["GET", "POST"]
 WholeNumber = Annotated[
     int | None, BeforeValidator(lambda value: None if value is None else whole_number(value))
 ]

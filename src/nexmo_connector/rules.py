@@ -7,7 +7,13 @@ the wire cannot drift apart.
 from __future__ import annotations
 
 import re
+from typing import Literal
 from urllib.parse import urlsplit
+
+SmsType = Literal["text", "unicode", "binary", "wappush", "vcal", "vcard"]
+NumberType = Literal["landline", "mobile-lvn", "landline-toll-free"]
+ApplicationType = Literal["voice", "messages", "rtc"]
+HttpMethod = Literal["GET", "POST"]
 
 # -- limits ---------------------------------------------------------------------------
 MAX_TEXT_CHARS = 3200

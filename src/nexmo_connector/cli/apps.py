@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +17,10 @@ from nexmo_connector.cli.common import (
     upstream_errors,
     whole,
 )
-from nexmo_connector.models import ApplicationResponse, ApplicationType, HttpMethod
+from nexmo_connector.rules import ApplicationType, HttpMethod
+
+if TYPE_CHECKING:
+    from nexmo_connector.models import ApplicationResponse
 
 app = typer.Typer(help="Create, inspect, change and delete applications.", no_args_is_help=True)
 

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -31,18 +31,11 @@ from rich.progress import (
 )
 from rich.text import Text
 
+if TYPE_CHECKING:  # the engine loads when a bulk send runs, not for --help
+    from nexmo_connector.batch import BatchSender, Entry, Pacer, Row, Template
+    from nexmo_connector.cli.journal import Journal
+
 from nexmo_connector import errors
-from nexmo_connector.batch import (
-    MAX_RATE,
-    BatchSender,
-    Entry,
-    Pacer,
-    Row,
-    Template,
-    TemplateError,
-    batch_key,
-    digest,
-)
 from nexmo_connector.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -57,9 +50,6 @@ from nexmo_connector.cli.common import (
     table,
     whole,
 )
-from nexmo_connector.cli.journal import Journal, JournalBusy
-from nexmo_connector.lookup import SentLookup, is_loopback
-from nexmo_connector.models import SmsRequest, validated
 
 MAX_SHOWN_PROBLEMS = 50
 MAX_FIELD = 1024 * 1024
@@ -78,6 +68,8 @@ class CsvRows:
 
 def check_options(sender: str, options: dict[str, Any]) -> None:
     """Refuse a bad flag once, before any row is read (not once per row)."""
+    from nexmo_connector.models import SmsRequest, validated
+
     try:
         validated(SmsRequest, from_=sender, to=PROBE_TO, text="probe", **options)
     except errors.ValidationError as exc:
@@ -138,6 +130,9 @@ def _read_row(
     ref_column: str | None,
     options: dict[str, Any],
 ) -> None:
+    from nexmo_connector.batch import Row, digest
+    from nexmo_connector.models import SmsRequest, validated
+
     if None in values or any(v is None for v in values.values()):
         parsed.problems.append((line, "wrong number of fields"))
         return
@@ -248,6 +243,9 @@ async def _run(
     settings: Settings, batch: str, rows: list[Row], journal: Journal, pacer: Pacer,
     concurrency: int, resend_unknown: bool,
 ) -> BatchSender:  # fmt: skip
+    from nexmo_connector.batch import BatchSender
+    from nexmo_connector.lookup import SentLookup, is_loopback
+
     async with settings.async_client() as client:
         known_sandbox = settings.sandbox is not None or is_loopback(client.rest_url)
         lookup = SentLookup(client, sandbox=known_sandbox)
@@ -259,6 +257,8 @@ async def _run(
 
 
 def _rate(value: str) -> float:
+    from nexmo_connector.batch import MAX_RATE, Pacer
+
     try:
         rate = float(value)
         Pacer(rate)
@@ -315,6 +315,8 @@ def bulk(
 
     Example: nexmo-connector sms bulk people.csv --from Acme --text "Hi {name}" --rate 10
     """
+    from nexmo_connector.batch import Pacer, Template, TemplateError, batch_key
+
     options = {
         k: v
         for k, v in {
@@ -380,6 +382,8 @@ def bulk(
 
 
 def _open_journal(path: Path) -> Journal:
+    from nexmo_connector.cli.journal import Journal, JournalBusy
+
     try:
         return Journal(path)
     except JournalBusy as exc:

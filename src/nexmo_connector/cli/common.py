@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from typing import Annotated, Any, NoReturn, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_type_hints
 
 import typer
 from pydantic import BaseModel
@@ -25,10 +25,12 @@ from rich.console import Console
 from rich.table import Table
 
 from nexmo_connector import errors
-from nexmo_connector.client import AsyncNexmoClient, NexmoClient
 from nexmo_connector.retries import RetryPolicy
 from nexmo_connector.rules import whole_number
-from nexmo_connector.throttle import RateLimiter
+
+if TYPE_CHECKING:  # the clients load when a command runs, not for --help
+    from nexmo_connector.client import AsyncNexmoClient, NexmoClient
+    from nexmo_connector.throttle import RateLimiter
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUTH, EXIT_THROTTLED, EXIT_TRANSPORT, EXIT_LISTEN = range(
     7
@@ -114,10 +116,14 @@ class Settings:
         }
 
     def client(self, rate_limiter: RateLimiter | None = None) -> NexmoClient:
+        from nexmo_connector.client import NexmoClient
+
         with upstream_errors():
             return NexmoClient(self.api_key, self.api_secret, **self._client_settings(rate_limiter))
 
     def async_client(self, rate_limiter: RateLimiter | None = None) -> AsyncNexmoClient:
+        from nexmo_connector.client import AsyncNexmoClient
+
         settings = self._client_settings(rate_limiter)
         with upstream_errors():
             return AsyncNexmoClient(self.api_key, self.api_secret, **settings)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from nexmo_connector.cli.common import Settings, shared_options, table, upstream_errors
-from nexmo_connector.models import Number, NumberType
+from nexmo_connector.rules import NumberType
+
+if TYPE_CHECKING:
+    from nexmo_connector.models import Number
 
 app = typer.Typer(help="Numbers you own and numbers for sale.", no_args_is_help=True)
 

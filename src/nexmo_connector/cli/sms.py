@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from nexmo_connector.cli.common import Settings, shared_options, table, upstream_errors
-from nexmo_connector.models import SmsResponse, SmsType
+from nexmo_connector.rules import SmsType
+
+if TYPE_CHECKING:
+    from nexmo_connector.models import SmsResponse
 from nexmo_connector.sms import sms_parts
 
 app = typer.Typer(help="Send SMS, count parts, send to a whole list.", no_args_is_help=True)
