@@ -90,3 +90,10 @@ def test_hostile_values_in_every_parameter_never_5xx(
             ]
             for answer in answers:
                 assert answer.status_code < 500, f"{name}: {answer.status_code} {answer.text[:200]}"
+
+
+def test_every_operation_declares_each_parameter_once() -> None:
+    for path, item in create_app(FAST).app.openapi()["paths"].items():
+        for method, operation in item.items():
+            names = [(p["name"], p["in"]) for p in operation.get("parameters", [])]
+            assert len(names) == len(set(names)), (method, path, names)

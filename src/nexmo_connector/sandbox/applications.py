@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox.deps import Caller
 from nexmo_connector.sandbox.records import Application
 from nexmo_connector.sandbox.wire import WireError, json_response
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "voice": {"answer_url": "GET", "fallback_answer_url": "GET", "event_url": "POST"},
@@ -183,6 +186,36 @@ def shown(caller: Caller, application_id: str, version: Version) -> Response:
 def deleted(caller: Caller, application_id: str, version: Version) -> Response:
     caller.sandbox.state.delete_application(find(caller, application_id, version).id)
     return Response(status_code=204)
+
+
+def add_routes(
+    router: APIRouter,
+    path: str,
+    version: Version,
+    caller_of: Callable[[Request], Awaitable[Caller]],
+    suffix: str,
+) -> None:
+    """The routes both versions answer alike: get and delete one application."""
+
+    @router.get(
+        path,
+        operation_id=f"GetApplication{suffix}",
+        summary="Get an application",
+        openapi_extra=WIRE_DOCS.get(f"GetApplication{suffix}"),
+    )
+    async def get_application(request: Request) -> Response:
+        application_id = request.path_params["application_id"]
+        return shown(await caller_of(request), application_id, version)
+
+    @router.delete(
+        path,
+        operation_id=f"DeleteApplication{suffix}",
+        summary="Delete an application",
+        openapi_extra=WIRE_DOCS.get(f"DeleteApplication{suffix}"),
+    )
+    async def delete_application(request: Request) -> Response:
+        application_id = request.path_params["application_id"]
+        return deleted(await caller_of(request), application_id, version)
 
 
 def updated(

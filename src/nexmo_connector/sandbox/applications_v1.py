@@ -19,6 +19,7 @@ from nexmo_connector.sandbox.wire import (
     int_param,
     json_response,
 )
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 API: Api = "applications-v1"
 
@@ -68,7 +69,12 @@ def _invalid(problems: list[dict[str, str]]) -> WireError:
     return WireError(400, f"Invalid parameters: {text}")
 
 
-@router.get("/v1/applications", operation_id="ListApplications", summary="List applications")
+@router.get(
+    "/v1/applications",
+    operation_id="ListApplications",
+    summary="List applications",
+    openapi_extra=WIRE_DOCS.get("ListApplications"),
+)
 async def list_applications(request: Request) -> Response:
     caller = await caller_of(request)
     sandbox, account, params = caller.sandbox, caller.account, caller.params
@@ -93,7 +99,12 @@ async def list_applications(request: Request) -> Response:
     )
 
 
-@router.post("/v1/applications", operation_id="CreateApplication", summary="Create an application")
+@router.post(
+    "/v1/applications",
+    operation_id="CreateApplication",
+    summary="Create an application",
+    openapi_extra=WIRE_DOCS.get("CreateApplication"),
+)
 async def create_application(request: Request) -> Response:
     caller = await caller_of(request)
     params = caller.params
@@ -104,14 +115,14 @@ async def create_application(request: Request) -> Response:
     return await apps.created(caller, name, capabilities, None, V1)
 
 
-@router.get(ONE, operation_id="GetApplication", summary="Get an application")
-async def get_application(application_id: str, request: Request) -> Response:
-    caller = await caller_of(request)
-    return apps.shown(caller, application_id, V1)
-
-
-@router.put(ONE, operation_id="UpdateApplication", summary="Update an application")
-async def update_application(application_id: str, request: Request) -> Response:
+@router.put(
+    ONE,
+    operation_id="UpdateApplication",
+    summary="Update an application",
+    openapi_extra=WIRE_DOCS.get("UpdateApplication"),
+)
+async def update_application(request: Request) -> Response:
+    application_id = request.path_params["application_id"]
     caller = await caller_of(request)
     application = apps.find(caller, application_id, V1)
     try:
@@ -125,7 +136,4 @@ async def update_application(application_id: str, request: Request) -> Response:
     return apps.updated(caller, application, {"name": name, "capabilities": capabilities}, V1)
 
 
-@router.delete(ONE, operation_id="DeleteApplication", summary="Delete an application")
-async def delete_application(application_id: str, request: Request) -> Response:
-    caller = await caller_of(request)
-    return apps.deleted(caller, application_id, V1)
+apps.add_routes(router, ONE, V1, caller_of, "")

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from nexmo_connector.sandbox import applications as apps
 from nexmo_connector.sandbox.deps import authorized, json_body
 from nexmo_connector.sandbox.wire import Api, InvalidParam, WireError, int_param, json_response
+from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
 
 API: Api = "applications-v2"
 
@@ -43,7 +44,12 @@ def _settings(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
     return name, capabilities, public_key
 
 
-@router.get("/v2/applications", operation_id="ListApplicationsV2", summary="List applications")
+@router.get(
+    "/v2/applications",
+    operation_id="ListApplicationsV2",
+    summary="List applications",
+    openapi_extra=WIRE_DOCS.get("ListApplicationsV2"),
+)
 async def list_applications(request: Request) -> Response:
     caller = await caller_of(request)
     sandbox, account, query = caller.sandbox, caller.account, caller.params
@@ -70,7 +76,10 @@ async def list_applications(request: Request) -> Response:
 
 
 @router.post(
-    "/v2/applications", operation_id="CreateApplicationV2", summary="Create an application"
+    "/v2/applications",
+    operation_id="CreateApplicationV2",
+    summary="Create an application",
+    openapi_extra=WIRE_DOCS.get("CreateApplicationV2"),
 )
 async def create_application(request: Request) -> Response:
     caller = await caller_of(request)
@@ -79,14 +88,14 @@ async def create_application(request: Request) -> Response:
     return await apps.created(caller, name, capabilities, public_key, V2)
 
 
-@router.get(ONE, operation_id="GetApplicationV2", summary="Get an application")
-async def get_application(application_id: str, request: Request) -> Response:
-    caller = await caller_of(request)
-    return apps.shown(caller, application_id, V2)
-
-
-@router.put(ONE, operation_id="UpdateApplicationV2", summary="Update an application")
-async def update_application(application_id: str, request: Request) -> Response:
+@router.put(
+    ONE,
+    operation_id="UpdateApplicationV2",
+    summary="Update an application",
+    openapi_extra=WIRE_DOCS.get("UpdateApplicationV2"),
+)
+async def update_application(request: Request) -> Response:
+    application_id = request.path_params["application_id"]
     caller = await caller_of(request)
     body = await json_body(request)
     application = apps.find(caller, application_id, V2)
@@ -97,7 +106,4 @@ async def update_application(application_id: str, request: Request) -> Response:
     return apps.updated(caller, application, changes, V2)
 
 
-@router.delete(ONE, operation_id="DeleteApplicationV2", summary="Delete an application")
-async def delete_application(application_id: str, request: Request) -> Response:
-    caller = await caller_of(request)
-    return apps.deleted(caller, application_id, V2)
+apps.add_routes(router, ONE, V2, caller_of, "V2")

@@ -375,27 +375,21 @@ def _next(base: str, query: dict[str, Any], name: str, value: int) -> str:
     return f"{base}?{urlencode({**query, name: value})}"
 
 
-async def list_owned_numbers(
+async def list_numbers(
     context: ServiceContext,
     session: AsyncSession,
     connection: Connection,
     query: dict[str, Any],
     base: str,
+    owned: bool,
 ) -> Response:
-    request = validated(OwnedNumbersRequest, **query)
-    action = actions.list_owned_numbers(request)
-    return await _numbers(context, session, connection, action, request, query, base)
-
-
-async def list_inbound_numbers(
-    context: ServiceContext,
-    session: AsyncSession,
-    connection: Connection,
-    query: dict[str, Any],
-    base: str,
-) -> Response:
-    request = validated(InboundNumbersRequest, **query)
-    action = actions.list_inbound_numbers(request)
+    """ListOwnedNumbers (``owned``) or ListInboundNumbers."""
+    if owned:
+        request: Any = validated(OwnedNumbersRequest, **query)
+        action = actions.list_owned_numbers(request)
+    else:
+        request = validated(InboundNumbersRequest, **query)
+        action = actions.list_inbound_numbers(request)
     return await _numbers(context, session, connection, action, request, query, base)
 
 

@@ -64,8 +64,8 @@ async def list_owned_numbers(
     size: Annotated[int | None, Query(description="Default 10 Max 100.")] = None,
 ) -> Response:
     """This operation retrieves all numbers associated with your account."""
-    return await operations.list_owned_numbers(
-        context, session, connection, _query(request), _base(request, context)
+    return await operations.list_numbers(
+        context, session, connection, _query(request), _base(request, context), owned=True
     )
 
 
@@ -84,8 +84,8 @@ async def list_inbound_numbers(
 ) -> Response:
     """This operation is used to retrieve all the inbound numbers that are available for a
     given country."""
-    return await operations.list_inbound_numbers(
-        context, session, connection, _query(request), _base(request, context)
+    return await operations.list_numbers(
+        context, session, connection, _query(request), _base(request, context), owned=False
     )
 
 
