@@ -18,8 +18,7 @@ from starlette.responses import Response
 from nexmo_connector.rules import is_http_url
 from nexmo_connector.sandbox.deps import Caller
 from nexmo_connector.sandbox.records import Application
-from nexmo_connector.sandbox.wire import WireError, json_response
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire import InvalidParam, WireError, int_param, json_response
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "voice": {"answer_url": "GET", "fallback_answer_url": "GET", "event_url": "POST"},
@@ -153,10 +152,41 @@ def create(
 
 @dataclass(frozen=True, slots=True)
 class Version:
-    """How one version of the API shows an application, and says it is not there."""
+    """How one version of the API shows an application, pages them, says one is not there."""
 
     view: Callable[[Application, str | None], dict[str, Any]]
     missing: str
+    path: str
+    page_param: str
+    first_page: int
+    paging: Callable[[int, int, int, int], dict[str, Any]]
+    """``(total, size, page, pages)`` → the version's paging fields."""
+    invalid: Callable[[list[dict[str, str]]], WireError]
+    """The version's answer to field problems."""
+
+
+def listed(caller: Caller, version: Version) -> Response:
+    """One page of the caller's applications, with the version's paging and HAL links."""
+    first = version.first_page
+    try:
+        size = int_param(caller.params, "page_size", 1, MAX_PAGE_SIZE, 10)
+        page = int_param(caller.params, version.page_param, first, 1_000_000, first)
+    except InvalidParam as exc:
+        raise version.invalid([{"name": exc.name, "reason": exc.reason}]) from None
+    owned = [
+        a for a in caller.sandbox.state.applications.values()
+        if a.api_key == caller.account.api_key
+    ]  # fmt: skip
+    pages = page_count(len(owned), size)
+    start = (page - version.first_page) * size
+    body = version.paging(len(owned), size, page, pages)
+    body["_embedded"] = {
+        "applications": [version.view(a, None) for a in owned[start : start + size]]
+    }
+    query = f"page_size={size}&{version.page_param}="
+    last = version.first_page + pages - 1
+    body["_links"] = page_links(version.path, query, page, version.first_page, last)
+    return json_response(body)
 
 
 def find(caller: Caller, application_id: str, version: Version) -> Application:
@@ -201,7 +231,6 @@ def add_routes(
         path,
         operation_id=f"GetApplication{suffix}",
         summary="Get an application",
-        openapi_extra=WIRE_DOCS.get(f"GetApplication{suffix}"),
     )
     async def get_application(request: Request) -> Response:
         application_id = request.path_params["application_id"]
@@ -211,7 +240,6 @@ def add_routes(
         path,
         operation_id=f"DeleteApplication{suffix}",
         summary="Delete an application",
-        openapi_extra=WIRE_DOCS.get(f"DeleteApplication{suffix}"),
     )
     async def delete_application(request: Request) -> Response:
         application_id = request.path_params["application_id"]

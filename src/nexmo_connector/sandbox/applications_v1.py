@@ -13,21 +13,26 @@ from nexmo_connector.sandbox import applications as apps
 from nexmo_connector.sandbox.deps import authorized
 from nexmo_connector.sandbox.wire import (
     Api,
-    InvalidParam,
     Params,
     WireError,
-    int_param,
-    json_response,
 )
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire_docs import WireRoute
 
 API: Api = "applications-v1"
 
 
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized(API)
 ONE = "/v1/applications/{application_id}"
-V1 = apps.Version(apps.v1_view, "No application found with id {}")
+V1 = apps.Version(
+    apps.v1_view,
+    "No application found with id {}",
+    "/v1/applications",
+    "page_index",
+    0,
+    lambda total, size, page, pages: {"count": total, "page_size": size, "page_index": page},
+    lambda problems: _invalid(problems),
+)
 
 
 def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
@@ -69,42 +74,12 @@ def _invalid(problems: list[dict[str, str]]) -> WireError:
     return WireError(400, f"Invalid parameters: {text}")
 
 
-@router.get(
-    "/v1/applications",
-    operation_id="ListApplications",
-    summary="List applications",
-    openapi_extra=WIRE_DOCS.get("ListApplications"),
-)
+@router.get("/v1/applications", operation_id="ListApplications", summary="List applications")
 async def list_applications(request: Request) -> Response:
-    caller = await caller_of(request)
-    sandbox, account, params = caller.sandbox, caller.account, caller.params
-    try:
-        size = int_param(params, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
-        index = int_param(params, "page_index", 0, 1_000_000, 0)
-    except InvalidParam as exc:
-        raise _invalid([{"name": exc.name, "reason": exc.reason}]) from None
-    owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]
-    last = apps.page_count(len(owned), size) - 1
-    page = owned[index * size : (index + 1) * size]
-    return json_response(
-        {
-            "count": len(owned),
-            "page_size": size,
-            "page_index": index,
-            "_embedded": {"applications": [apps.v1_view(a) for a in page]},
-            "_links": apps.page_links(
-                "/v1/applications", f"page_size={size}&page_index=", index, 0, last
-            ),
-        }
-    )
+    return apps.listed(await caller_of(request), V1)
 
 
-@router.post(
-    "/v1/applications",
-    operation_id="CreateApplication",
-    summary="Create an application",
-    openapi_extra=WIRE_DOCS.get("CreateApplication"),
-)
+@router.post("/v1/applications", operation_id="CreateApplication", summary="Create an application")
 async def create_application(request: Request) -> Response:
     caller = await caller_of(request)
     params = caller.params
@@ -115,12 +90,7 @@ async def create_application(request: Request) -> Response:
     return await apps.created(caller, name, capabilities, None, V1)
 
 
-@router.put(
-    ONE,
-    operation_id="UpdateApplication",
-    summary="Update an application",
-    openapi_extra=WIRE_DOCS.get("UpdateApplication"),
-)
+@router.put(ONE, operation_id="UpdateApplication", summary="Update an application")
 async def update_application(request: Request) -> Response:
     application_id = request.path_params["application_id"]
     caller = await caller_of(request)

@@ -10,16 +10,21 @@ from starlette.responses import Response
 
 from nexmo_connector.sandbox import applications as apps
 from nexmo_connector.sandbox.deps import authorized, json_body
-from nexmo_connector.sandbox.wire import Api, InvalidParam, WireError, int_param, json_response
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire import Api, WireError
+from nexmo_connector.sandbox.wire_docs import WireRoute
 
 API: Api = "applications-v2"
 
 
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized(API)
 ONE = "/v2/applications/{application_id}"
-V2 = apps.Version(apps.v2_view, "Application {} could not be found")
+V2 = apps.Version(
+    apps.v2_view, "Application {} could not be found", "/v2/applications", "page", 1,
+    lambda total, size, page, pages: {"page_size": size, "page": page, "total_items": total,
+                                      "total_pages": pages},
+    lambda problems: WireError(400, INVALID, invalid=problems),
+)  # fmt: skip
 INVALID = "The request failed due to validation errors"
 
 
@@ -44,42 +49,15 @@ def _settings(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
     return name, capabilities, public_key
 
 
-@router.get(
-    "/v2/applications",
-    operation_id="ListApplicationsV2",
-    summary="List applications",
-    openapi_extra=WIRE_DOCS.get("ListApplicationsV2"),
-)
+@router.get("/v2/applications", operation_id="ListApplicationsV2", summary="List applications")
 async def list_applications(request: Request) -> Response:
-    caller = await caller_of(request)
-    sandbox, account, query = caller.sandbox, caller.account, caller.params
-    try:
-        size = int_param(query, "page_size", 1, apps.MAX_PAGE_SIZE, 10)
-        page = int_param(query, "page", 1, 1_000_000, 1)
-    except InvalidParam as exc:
-        raise WireError(400, INVALID, invalid=[{"name": exc.name, "reason": exc.reason}]) from None
-    owned = [a for a in sandbox.state.applications.values() if a.api_key == account.api_key]
-    pages = apps.page_count(len(owned), size)
-    chunk = owned[(page - 1) * size : page * size]
-    return json_response(
-        {
-            "page_size": size,
-            "page": page,
-            "total_items": len(owned),
-            "total_pages": pages,
-            "_embedded": {"applications": [apps.v2_view(a) for a in chunk]},
-            "_links": apps.page_links(
-                "/v2/applications", f"page_size={size}&page=", page, 1, pages
-            ),
-        }
-    )
+    return apps.listed(await caller_of(request), V2)
 
 
 @router.post(
     "/v2/applications",
     operation_id="CreateApplicationV2",
     summary="Create an application",
-    openapi_extra=WIRE_DOCS.get("CreateApplicationV2"),
 )
 async def create_application(request: Request) -> Response:
     caller = await caller_of(request)
@@ -88,12 +66,7 @@ async def create_application(request: Request) -> Response:
     return await apps.created(caller, name, capabilities, public_key, V2)
 
 
-@router.put(
-    ONE,
-    operation_id="UpdateApplicationV2",
-    summary="Update an application",
-    openapi_extra=WIRE_DOCS.get("UpdateApplicationV2"),
-)
+@router.put(ONE, operation_id="UpdateApplicationV2", summary="Update an application")
 async def update_application(request: Request) -> Response:
     application_id = request.path_params["application_id"]
     caller = await caller_of(request)

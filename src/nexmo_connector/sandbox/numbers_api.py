@@ -22,11 +22,11 @@ from nexmo_connector.sandbox.wire import (
     int_param,
     json_response,
 )
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire_docs import WireRoute
 
 MAX_PAGE_SIZE = 100
 API: Api = "numbers"
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized(API)
 
 
@@ -54,8 +54,7 @@ def _page(items: Sequence[dict[str, Any]], size: int, index: int) -> dict[str, A
     return {"count": len(items), "numbers": list(items[start : start + size])}
 
 
-@router.get("/account/numbers", operation_id="ListOwnedNumbers", summary="List owned numbers",
-            openapi_extra=WIRE_DOCS["ListOwnedNumbers"])  # fmt: skip
+@router.get("/account/numbers", operation_id="ListOwnedNumbers", summary="List owned numbers")
 async def owned_numbers(request: Request) -> Response:
     """``GET /account/numbers``."""
     caller = await caller_of(request)
@@ -82,8 +81,7 @@ async def owned_numbers(request: Request) -> Response:
     return json_response(_page(owned, size, index))
 
 
-@router.get("/number/search", operation_id="ListInboundNumbers", summary="Search numbers",
-            openapi_extra=WIRE_DOCS["ListInboundNumbers"])  # fmt: skip
+@router.get("/number/search", operation_id="ListInboundNumbers", summary="Search numbers")
 async def search_numbers(request: Request) -> Response:
     """``GET /number/search``: numbers for sale (none that an account owns)."""
     caller = await caller_of(request)

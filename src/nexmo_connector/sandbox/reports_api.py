@@ -22,13 +22,14 @@ from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.deps import authorized
 from nexmo_connector.sandbox.records import Message
 from nexmo_connector.sandbox.wire import Api, WireError, json_response
+from nexmo_connector.sandbox.wire_docs import WireRoute
 
 API: Api = "reports"
 MAX_RECORDS = 1000
 MAX_WINDOW = timedelta(hours=24)
 
 
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized(API)
 
 

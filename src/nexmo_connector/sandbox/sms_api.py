@@ -30,7 +30,7 @@ from nexmo_connector.sandbox.pricing import network_for, sms_price
 from nexmo_connector.sandbox.records import Account, Message, Segment, Webhook
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire_docs import WireRoute
 from nexmo_connector.signing import sign
 from nexmo_connector.sms import sms_parts, to_gsm7
 
@@ -40,7 +40,7 @@ _FLAG = {"0": False, "1": True, "false": False, "true": True}
 _NO_CREDIT = "Quota Exceeded - rejected"
 
 
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized("sms")
 
 
@@ -252,11 +252,8 @@ def submit(
     return {"message-count": str(len(entries)), "messages": entries}, scenario
 
 
-@router.post(
-    "/sms/json", operation_id="SendSms", summary="Send an SMS", openapi_extra=WIRE_DOCS["SendSms"]
-)
-@router.get("/sms/json", operation_id="SendSmsByGet", summary="Send an SMS (GET)",
-            openapi_extra=WIRE_DOCS["SendSmsByGet"])  # fmt: skip
+@router.post("/sms/json", operation_id="SendSms", summary="Send an SMS")
+@router.get("/sms/json", operation_id="SendSmsByGet", summary="Send an SMS (GET)")
 async def send_sms(request: Request) -> Response:
     """``POST|GET /sms/json``: failures are statuses in HTTP 200."""
     caller = await caller_of(request)

@@ -23,7 +23,7 @@ from nexmo_connector.sandbox.pricing import call_rate, network_for
 from nexmo_connector.sandbox.records import Account, Call
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
 from nexmo_connector.sandbox.wire import InvalidParam, Params, WireError, int_param
-from nexmo_connector.sandbox.wire_docs import WIRE_DOCS
+from nexmo_connector.sandbox.wire_docs import WireRoute
 
 RING_SECONDS = 4
 WORDS_PER_SECOND = 2.5
@@ -31,7 +31,7 @@ DEFAULT_MACHINE_TIMEOUT = 10_000
 _TAGS = re.compile(r"<[^>]*>")
 
 
-router = APIRouter(tags=["Nexmo APIs"])
+router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized("tts")
 
 
@@ -179,14 +179,8 @@ def place_call(
     return body, scenario
 
 
-@router.post(
-    "/tts/json",
-    operation_id="SendTts",
-    summary="Send a speech call",
-    openapi_extra=WIRE_DOCS["SendTts"],
-)
-@router.get("/tts/json", operation_id="SendTtsByGet", summary="Send a speech call (GET)",
-            openapi_extra=WIRE_DOCS["SendTtsByGet"])  # fmt: skip
+@router.post("/tts/json", operation_id="SendTts", summary="Send a speech call")
+@router.get("/tts/json", operation_id="SendTtsByGet", summary="Send a speech call (GET)")
 async def send_tts(request: Request) -> Response:
     """``POST|GET /tts/json``."""
     caller = await caller_of(request)

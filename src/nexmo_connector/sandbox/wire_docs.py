@@ -7,8 +7,10 @@ that generate requests from the document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from nexmo_connector.models import (
@@ -104,3 +106,12 @@ def _documented() -> dict[str, dict[str, Any]]:
 
 WIRE_DOCS = _documented()
 """``openapi_extra`` per operationId of the Nexmo routes that need one."""
+
+
+class WireRoute(APIRoute):
+    """A Nexmo route: its documented parameters (``WIRE_DOCS``) found by its operationId."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if kwargs.get("openapi_extra") is None:
+            kwargs["openapi_extra"] = WIRE_DOCS.get(kwargs.get("operation_id") or "")
+        super().__init__(path, endpoint, **kwargs)
