@@ -289,3 +289,21 @@ def test_metrics_count_calls_and_hold_no_secret(alice: User, service: ServiceSer
     assert SECRET not in metrics and alice.token not in metrics
     assert 'nexmo_connector_upstream_seconds_count{operation="send_sms"} 1.0' in metrics
     assert httpx.get(service.url + "/readyz").json() == {"status": "ok"}
+
+
+def test_idempotency_keys_expire_after_their_retention(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    config = service_config(tmp_path / "k", sandbox)
+    with ServiceServer(config) as first:
+        user = User(first, "gina")
+        path = f"/v1/connections/{user.connect()['id']}/sms"
+        assert user.http.post(path, json=SMS, headers={"Idempotency-Key": "old"}).status_code == 200
+    with sqlite3.connect(tmp_path / "k" / "connector.db") as db:
+        db.execute("UPDATE idempotency SET created_at = created_at - 25 * 3600")
+    with ServiceServer(config) as second:
+        again = httpx.Client(base_url=second.url, headers=user.http.headers, timeout=20)
+        other = again.post(path, json={**SMS, "text": "new"}, headers={"Idempotency-Key": "old"})
+        assert other.status_code == 200 and "Idempotent-Replayed" not in other.headers

@@ -17,7 +17,7 @@ from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.crypto import SecretsCipher
 from nexmo_connector.service.db import engine_for, sessions, upgrade_async
-from nexmo_connector.service.store import connections, users
+from nexmo_connector.service.store import connections, idempotency, users
 from nexmo_connector.service.tables import Connection
 from nexmo_connector.throttle import RateLimiter
 
@@ -76,6 +76,9 @@ async def open_context(
             public_url=config.base_url(port),
             sandbox_url=sandbox_url,
         )
+        async with context.sessions() as session:  # keys older than the retention are let go
+            await idempotency.forget_older_than(session, config.idempotency_hours)
+            await session.commit()
         try:
             yield context
         finally:
