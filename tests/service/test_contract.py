@@ -256,7 +256,7 @@ def test_every_send_is_recorded_with_its_outcome(alice: User, http: httpx.Client
     listed = listed_answer.json()["messages"]
     assert [(m["state"], m["to"]) for m in listed] == [
         ("sent", "447700900000"), ("unknown", "447700900001")]  # fmt: skip
-    assert listed[0]["client-ref"] == "mine" and listed[0]["price"]
+    assert listed[0]["client-ref"] == "mine" and listed[0]["price"] == "0.03330000"
     part = sent["messages"][0]["message-id"]
     assert alice.http.get(f"{base}/messages/{part}").json()["id"] == listed[0]["id"]
     assert alice.http.get(f"{base}/messages", params={"client-ref": "mine"}).json()[

@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -296,7 +297,7 @@ def _ids(answer: Any) -> list[str]:
 def _price(answer: Any) -> str | None:
     if isinstance(answer, dict) and isinstance(answer.get("messages"), list):
         prices = [m.get("message-price") for m in answer["messages"]]
-        return str(sum(float(p) for p in prices if p)) if all(prices) else None
+        return str(sum((Decimal(str(p)) for p in prices), Decimal(0))) if all(prices) else None
     return None
 
 
