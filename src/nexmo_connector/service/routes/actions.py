@@ -16,6 +16,9 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", description="Send once, whatever the retries (≤ 255)."),
 ]
 JsonBody = Annotated[dict[str, Any], Body(description="The seed's parameters, wire names.")]
+Pattern = Annotated[str | None, Query(description="Number pattern to search for.")]
+SearchPattern = Annotated[int | None, Query(description="Pick a pattern.")]
+Index = Annotated[int | None, Query(description="Index in the response.")]
 
 
 def _query(request: Request) -> dict[str, Any]:
@@ -58,9 +61,9 @@ async def list_owned_numbers(
     connection: OwnedConnection,
     session: Session,
     context: Context,
-    pattern: Annotated[str | None, Query(description="Number pattern to search for.")] = None,
-    search_pattern: Annotated[int | None, Query(description="Pick a pattern.")] = None,
-    index: Annotated[int | None, Query(description="Index in the response.")] = None,
+    pattern: Pattern = None,
+    search_pattern: SearchPattern = None,
+    index: Index = None,
     size: Annotated[int | None, Query(description="Default 10 Max 100.")] = None,
 ) -> Response:
     """This operation retrieves all numbers associated with your account."""
@@ -76,11 +79,11 @@ async def list_inbound_numbers(
     session: Session,
     context: Context,
     country: Annotated[str, Query(description="Code in ISO 3166-1 alpha-2 format.")],
-    pattern: Annotated[str | None, Query(description="Number pattern to search for.")] = None,
-    search_pattern: Annotated[int | None, Query(description="Pick a pattern.")] = None,
+    pattern: Pattern = None,
+    search_pattern: SearchPattern = None,
     features: Annotated[str | None, Query(description="SMS or VOICE")] = None,
     size: Annotated[int | None, Query(description="Default 10.")] = None,
-    index: Annotated[int | None, Query(description="Index in the response.")] = None,
+    index: Index = None,
 ) -> Response:
     """This operation is used to retrieve all the inbound numbers that are available for a
     given country."""
