@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -51,10 +50,9 @@ def test_serve_prints_a_curl_that_sends_and_keeps_the_demo_across_restarts(
         process.communicate(timeout=20)
     again, banner_again = start(tmp_path / "data")
     try:
-        assert token in banner_again and url.split("/sms")[0] in banner_again.replace(
-            re.search(r"http://127\.0\.0\.1:\d+", banner_again).group(0),  # type: ignore[union-attr]
-            re.search(r"http://127\.0\.0\.1:\d+", url).group(0),  # type: ignore[union-attr]
-        )
+        # the same demo token and connection after a restart (the ports may differ)
+        connection_path = url.split("/v1/", 1)[1]
+        assert token in banner_again and connection_path in banner_again
     finally:
         again.terminate()
         again.communicate(timeout=20)
@@ -85,4 +83,3 @@ def test_users_and_db_commands(tmp_path: Path) -> None:
         [EXE, "serve", "--public-url", "ftp://x", *data], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "--public-url" in bad.stderr and "Traceback" not in bad.stderr
-    assert shlex.split("a b") == ["a", "b"]

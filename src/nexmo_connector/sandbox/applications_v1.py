@@ -24,15 +24,6 @@ API: Api = "applications-v1"
 router = APIRouter(tags=["Nexmo APIs"], route_class=WireRoute)
 caller_of = authorized(API)
 ONE = "/v1/applications/{application_id}"
-V1 = apps.Version(
-    apps.v1_view,
-    "No application found with id {}",
-    "/v1/applications",
-    "page_index",
-    0,
-    lambda total, size, page, pages: {"count": total, "page_size": size, "page_index": page},
-    lambda problems: _invalid(problems),
-)
 
 
 def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
@@ -72,6 +63,17 @@ def _settings(params: Params) -> tuple[str, str, dict[str, Any]]:
 def _invalid(problems: list[dict[str, str]]) -> WireError:
     text = "; ".join(f"{p['name']}: {p['reason']}" for p in problems)
     return WireError(400, f"Invalid parameters: {text}")
+
+
+V1 = apps.Version(
+    apps.v1_view,
+    "No application found with id {}",
+    "/v1/applications",
+    "page_index",
+    0,
+    lambda total, size, page, pages: {"count": total, "page_size": size, "page_index": page},
+    _invalid,
+)
 
 
 @router.get("/v1/applications", operation_id="ListApplications", summary="List applications")

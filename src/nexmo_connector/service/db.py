@@ -12,7 +12,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,6 +62,3 @@ def upgrade(url: str) -> None:
 
 async def upgrade_async(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
-
-
-__all__ = ["Engine", "engine_for", "sessions", "upgrade", "upgrade_async"]

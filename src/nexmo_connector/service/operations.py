@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
@@ -371,8 +372,6 @@ async def create_application(
 
 
 def _next(base: str, query: dict[str, Any], name: str, value: int) -> str:
-    from urllib.parse import urlencode
-
     return f"{base}?{urlencode({**query, name: value})}"
 
 
