@@ -150,7 +150,7 @@ def main() -> None:
     upstream = f"http://127.0.0.1:{sandbox_port}"
     serve = ["serve", "--port", str(service_port), "--upstream-rest-url", upstream,
              "--upstream-api-url", upstream, "--upstream-rate", "0",
-             "--throttle", "1000000000/60 seconds", *storage]  # fmt: skip
+             "--throttle", "1000000/second", *storage]  # fmt: skip
     if options.redis_url:
         serve += ["--redis-url", options.redis_url]
     service = start(serve, service_port, env)

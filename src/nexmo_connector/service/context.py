@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from nexmo_connector.service.clients import ClientPool
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.crypto import SecretsCipher
+from nexmo_connector.service.owners import Owners
 from nexmo_connector.throttle import RateLimiter
 
 
@@ -50,3 +51,4 @@ class ServiceContext:
     public_url: str
     sandbox_url: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    owners: Owners = field(default_factory=Owners)

@@ -7,11 +7,15 @@ dependency owns the transaction: the store's functions never commit.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -31,13 +35,53 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor.close()
 
 
+class _AtOnce:
+    """aiosqlite's job queue, each job run at once on the caller's (the loop's) thread."""
+
+    def put_nowait(self, job: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = job
+        try:
+            result = function()
+        except BaseException as exc:  # handed to the waiting caller
+            if future is not None:
+                future.set_exception(exc)
+        else:
+            if future is not None:
+                future.set_result(result)
+
+
+class _InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection that runs SQLite on the event loop's thread, no worker.
+
+    A statement on a local WAL file takes microseconds; handing it to aiosqlite's thread
+    and back costs 100-300 us per call (measured), ten calls per send."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _AtOnce()  # type: ignore[assignment]
+
+    def __await__(self) -> Any:
+        return self._connect().__await__()  # no thread to start
+
+
+def _sqlite_on_the_loop(path: str) -> Callable[[], Any]:
+    async def connect() -> aiosqlite.Connection:
+        return await _InlineConnection(lambda: sqlite3.connect(path, timeout=5))
+
+    return connect
+
+
 def engine_for(url: str) -> AsyncEngine:
     """An engine for ``url`` (an async SQLAlchemy URL)."""
     if url.startswith("sqlite"):
-        # One connection, shared in turn: SQLite has one writer, and waiting for the pool
-        # (a queue) is far cheaper than SQLite's busy-wait sleeps when writers collide.
+        # One connection, shared in turn: SQLite has one writer, and with statements run on
+        # the loop a second connection waiting for the write lock would stall the loop.
         engine = create_async_engine(
-            url, connect_args={"timeout": 5}, pool_size=1, max_overflow=0, pool_timeout=30
+            url,
+            async_creator=_sqlite_on_the_loop(make_url(url).database or ":memory:"),
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

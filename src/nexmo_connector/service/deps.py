@@ -64,16 +64,23 @@ CurrentUser = Annotated[User, Depends(_user)]
 
 async def _connection(
     session: Session,
+    context: Context,
     request: Request,
     connection_id: Annotated[str, Path(description="The connection's id.")],
 ) -> Connection:
-    """The caller's connection, found with the caller in one query."""
+    """The caller's connection, found with the caller in one query (or just seen).
+
+    A snapshot, not attached to the session: the store changes it by statements."""
     token = _token(request)
-    connection = await connections.owned_by_token(session, users.token_hash(token), connection_id)
+    digest = users.token_hash(token)
+    connection = context.owners.get(digest, connection_id)
     if connection is None:
-        if await users.by_token(session, token) is None:
-            raise _unauthorized()
-        raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
+        connection = await connections.owned_by_token(session, digest, connection_id)
+        if connection is None:
+            if await users.by_token(session, token) is None:
+                raise _unauthorized()
+            raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
+        context.owners.put(digest, connection)
     request.scope["connection_id"] = connection.id
     return connection
 

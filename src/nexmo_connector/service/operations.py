@@ -36,7 +36,7 @@ from nexmo_connector.models import (
 )
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.errors import Problem, problem_of
-from nexmo_connector.service.store import idempotency
+from nexmo_connector.service.store import connections, idempotency, sends
 from nexmo_connector.service.tables import Connection, IdempotencyRecord, Send
 
 MAX_KEY = 255
@@ -101,9 +101,15 @@ async def call(
     try:
         return await observed(context, context.clients.client_for(connection), action)
     except errors.AuthenticationError:
-        connection.status = "rejected"
+        await _rejected(context, session, connection)
         await session.commit()
         raise
+
+
+async def _rejected(context: ServiceContext, session: AsyncSession, connection: Connection) -> None:
+    """Nexmo refused the credentials: the connection says so until they are updated."""
+    await connections.set_status(session, connection.id, "rejected")
+    context.owners.forget(connection.id)
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Response:
@@ -203,7 +209,7 @@ class Sender:
                     headers={"Retry-After": "1"},
                 )
         if send is not None:
-            self.session.add(send)
+            await sends.record(self.session, send)
             if record is not None:
                 record.send_id = send.id
         await self.session.commit()  # recorded before the request leaves
@@ -224,9 +230,14 @@ class Sender:
             await self._failed(record, send, exc, problem)
             raise problem from None
         if send is not None:
-            send.state, send.updated_at = "sent", time.time()
-            send.message_ids = " ".join(_ids(answer))
-            send.price = _price(answer)
+            await sends.save(
+                self.session,
+                send,
+                state="sent",
+                message_ids=" ".join(_ids(answer)),
+                price=_price(answer),
+                updated_at=time.time(),
+            )
         if record is not None:
             record.state, record.status_code, record.body = "done", status, json.dumps(answer)
         await self.session.commit()
@@ -242,12 +253,14 @@ class Sender:
     ) -> None:
         self.context.metrics.calls.labels(self.operation, str(problem.status)).inc()
         if isinstance(exc, errors.AuthenticationError):
-            self.connection.status = "rejected"
+            await _rejected(self.context, self.session, self.connection)
         unknown = problem.status == 504
         untouched = not exc.may_have_been_accepted and problem.status in (429, 502)
         if send is not None:
-            send.state = "unknown" if unknown else "failed" if untouched else "rejected"
-            send.error, send.updated_at = problem.detail, time.time()
+            state = "unknown" if unknown else "failed" if untouched else "rejected"
+            await sends.save(
+                self.session, send, state=state, error=problem.detail, updated_at=time.time()
+            )
         if record is not None:
             if unknown:
                 record.state = "unknown"
@@ -260,7 +273,7 @@ class Sender:
 
     async def _resolve(self, record: IdempotencyRecord, perform: Perform) -> Response:
         """A repeat of a send whose outcome was unknown: ask upstream, never resend blindly."""
-        send = await self.session.get(Send, record.send_id) if record.send_id else None
+        send = await sends.get(self.session, record.send_id) if record.send_id else None
         found = None
         if send is not None and send.kind == "sms" and send.client_ref:
             client = self.context.clients.client_for(self.connection)
@@ -276,8 +289,15 @@ class Sender:
             )
         if found.message_ids:
             answer = _sms_answer(found.message_ids, send)
-            send.state, send.message_ids = "sent", " ".join(found.message_ids)
-            send.price = None if found.price is None else str(found.price)
+            price = None if found.price is None else str(found.price)
+            await sends.save(
+                self.session,
+                send,
+                state="sent",
+                message_ids=" ".join(found.message_ids),
+                price=price,
+                updated_at=time.time(),
+            )
             record.state, record.status_code, record.body = "done", 200, json.dumps(answer)
             await self.session.commit()
             return _replay(record)

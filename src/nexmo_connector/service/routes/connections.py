@@ -76,8 +76,11 @@ async def get(connection: OwnedConnection, context: Context) -> Any:
 
 @router.patch("/{connection_id}", operation_id="UpdateConnection", summary="Update a connection")
 async def update(
-    body: ConnectionPatch, connection: OwnedConnection, session: Session, context: Context
+    body: ConnectionPatch, owned: OwnedConnection, session: Session, context: Context
 ) -> Any:
+    connection = await session.get(Connection, owned.id)
+    if connection is None:  # deleted since it was looked up
+        raise Problem(404, "not-found", f"no connection {owned.id}")
     if body.name is not None and body.name != connection.name:
         if await connections.named(session, connection.user_id, body.name) is not None:
             raise Problem(409, "name-taken", f"you have a connection named {body.name!r} already")
@@ -107,6 +110,7 @@ async def update(
         connection.signature_method, connection.status = method, "ok"
         connection.version += 1
         context.clients.forget(connection.id)
+    context.owners.forget(connection.id)  # here at once; other replicas within its TTL
     return _view(context, connection)
 
 
@@ -162,6 +166,7 @@ async def message(connection: OwnedConnection, session: Session, message_id: str
     summary="Delete a connection",
 )
 async def delete(connection: OwnedConnection, session: Session, context: Context) -> Response:
-    await session.delete(connection)
+    await connections.remove(session, connection.id)
+    context.owners.forget(connection.id)
     context.clients.forget(connection.id)
     return Response(status_code=204)

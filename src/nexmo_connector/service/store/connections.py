@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.service.tables import Connection, User
@@ -15,15 +15,24 @@ def new_hook_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+_CONNECTIONS: Table = Connection.__table__  # type: ignore[assignment]
+_OWNED = (
+    select(_CONNECTIONS)
+    .join(User, User.id == _CONNECTIONS.c.user_id)
+    .where(_CONNECTIONS.c.id == bindparam("id"), User.token_hash == bindparam("token_hash"))
+)
+
+
 async def owned_by_token(
     session: AsyncSession, token_hash: str, connection_id: str
 ) -> Connection | None:
-    """The connection with this id when the token's user owns it (one query)."""
-    return await session.scalar(
-        select(Connection)
-        .join(User, User.id == Connection.user_id)
-        .where(Connection.id == connection_id, User.token_hash == token_hash)
-    )
+    """The connection with this id when the token's user owns it (one query), as a snapshot
+    outside the session (a statement, not the ORM: this runs on every uncached call)."""
+    connection = await session.connection()
+    row = (
+        await connection.execute(_OWNED, {"id": connection_id, "token_hash": token_hash})
+    ).first()
+    return None if row is None else Connection(**row._mapping)
 
 
 async def of_user(session: AsyncSession, user_id: str) -> list[Connection]:
@@ -35,3 +44,13 @@ async def named(session: AsyncSession, user_id: str, name: str) -> Connection | 
     return await session.scalar(
         select(Connection).where(Connection.user_id == user_id, Connection.name == name)
     )
+
+
+async def set_status(session: AsyncSession, connection_id: str, status: str) -> None:
+    await session.execute(
+        update(Connection).where(Connection.id == connection_id).values(status=status)
+    )
+
+
+async def remove(session: AsyncSession, connection_id: str) -> None:
+    await session.execute(delete(Connection).where(Connection.id == connection_id))

@@ -1,13 +1,45 @@
-"""Sends: every SMS and speech call, recorded before its request left."""
+"""Sends: every SMS and speech call, recorded before its request left.
+
+A send is written by statements, not the session's unit of work: two per send, on the
+hot path (measured: a third of the ORM's cost)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.service.tables import Send
 
 PAGE = 100
+_TABLE: Table = Send.__table__  # type: ignore[assignment]
+_COLUMNS = [column.key for column in _TABLE.columns]
+_INSERT = insert(_TABLE)
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("send_id"))
+
+
+async def record(session: AsyncSession, send: Send) -> None:
+    """Write a new send (the table's defaults fill the fields left unset)."""
+    values = {name: getattr(send, name) for name in _COLUMNS}
+    connection = await session.connection()
+    await connection.execute(_INSERT, {k: v for k, v in values.items() if v is not None})
+
+
+async def save(session: AsyncSession, send: Send, **changes: Any) -> None:
+    """Change a send's fields, on the object and in the store."""
+    for name, value in changes.items():
+        setattr(send, name, value)
+    connection = await session.connection()
+    await connection.execute(_UPDATE, {"send_id": send.id, **changes})
+
+
+async def get(session: AsyncSession, send_id: str) -> Send | None:
+    """A send, detached: it is changed with :func:`save`."""
+    send = await session.get(Send, send_id)
+    if send is not None:
+        session.expunge(send)
+    return send
 
 
 async def of_connection(
