@@ -202,6 +202,20 @@ def test_out_of_credit_and_partial_failure(http: httpx.Client) -> None:
     assert http.get(f"/_sandbox/accounts/{KEY}").json()["balance"] == "0.01670000"
 
 
+def test_a_barred_account_sends_nothing(http: httpx.Client) -> None:
+    assert http.patch(f"/_sandbox/accounts/{KEY}", json={"barred": True}).json()["barred"]
+    entry = only(send_sms(http, to=TO, text="hi", **{"from": "Acme"}))
+    assert entry == {"status": "8", "error-text": "Partner account barred"}
+    call = http.post("/tts/json", data={**CREDS, "to": TO, "text": "hi"}).json()
+    assert call["status"] == "8" and call["error_text"] == "Partner account barred"
+    assert http.get("/_sandbox/messages").json()["messages"] == []
+    assert http.get(f"/_sandbox/accounts/{KEY}").json()["balance"] == "100.00000000"
+    refused = http.patch(f"/_sandbox/accounts/{KEY}", json={"barred": None})
+    assert refused.status_code == 422 and "barred" in refused.text
+    http.patch(f"/_sandbox/accounts/{KEY}", json={"barred": False}).raise_for_status()
+    assert only(send_sms(http, to=TO, text="hi", **{"from": "Acme"}))["status"] == "0"
+
+
 def test_barred_magic_number(http: httpx.Client) -> None:
     entry = only(send_sms(http, to="447700900900", text="hi", **{"from": "Acme"}))
     assert entry == {"status": "7", "error-text": "Number barred"}

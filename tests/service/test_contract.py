@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.sandbox import SandboxConfig, SandboxServer
 from nexmo_connector.service.server import ServiceServer
 from nexmo_connector.service.setup import DataDirBusy, lock_data_dir
 from tests.conftest import KEY, SECRET, postgres_program
@@ -150,6 +150,7 @@ def test_an_unknown_outcome_is_resolved_by_lookup(alice: User, http: httpx.Clien
         (None, {"to": "12"}, 422, "invalid-input"),
         (None, {"to": "447700900900"}, 422, "rejected-by-nexmo"),
         (("PATCH", "/_sandbox/accounts/sandbox", {"balance": "0"}), {}, 402, "out-of-credit"),
+        (("PATCH", "/_sandbox/accounts/sandbox", {"barred": True}), {}, 403, "account-barred"),
         (("DELETE", "/_sandbox/accounts/sandbox", None), {}, 424, "credentials-rejected"),
         (("PUT", "/_sandbox/faults/sms", {"throttle": True}), {}, 429, "upstream-throttled"),
         (("PUT", "/_sandbox/faults/sms", {"error-rate": 1.0}), {}, 504, "outcome-unknown"),
@@ -168,6 +169,23 @@ def test_the_outcome_table(
     assert answer.json()["type"] == f"/problems/{kind}" and answer.json()["instance"]
     if status == 424:
         assert alice.http.get(f"/v1/connections/{connection['id']}").json()["status"] == "rejected"
+
+
+def test_an_unreachable_upstream_is_502_and_recorded_as_not_sent(tmp_path: Path) -> None:
+    with SandboxServer(SandboxConfig()) as sandbox:
+        with ServiceServer(service_config(tmp_path / "data", sandbox)) as service:
+            user = User(service, "carol")
+            base = f"/v1/connections/{user.connect()['id']}"
+            sandbox.stop()  # nothing listens there any more: the request never left
+            answer = user.http.post(f"{base}/sms", json=SMS, headers={"Idempotency-Key": "k"})
+            assert answer.status_code == 502, answer.text
+            assert answer.json()["type"] == "/problems/upstream-failed"
+            assert "nothing was sent" in answer.json()["detail"]
+            (recorded,) = user.http.get(f"{base}/messages").json()["messages"]
+            assert recorded["state"] == "failed" and recorded["message-ids"] == []
+            again = user.http.post(f"{base}/sms", json=SMS, headers={"Idempotency-Key": "k"})
+            assert again.status_code == 502 and "Idempotent-Replayed" not in again.headers
+            user.http.close()
 
 
 def test_reads_map_upstream_failures(alice: User, http: httpx.Client) -> None:

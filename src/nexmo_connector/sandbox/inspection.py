@@ -75,10 +75,11 @@ class AccountPatch(Input):
     signature_method: SignatureMethod | None = None
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] | None = None
+    barred: bool | None = Field(None, description="true: sends answer status 8 (account barred)")
 
     _check_url = field_validator("receipt_url")(check_url)
 
-    @field_validator("balance", "signature_method", "receipt_method", mode="before")
+    @field_validator("balance", "signature_method", "receipt_method", "barred", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
@@ -229,7 +230,9 @@ async def get_account(request: Request, api_key: str) -> dict[str, Any]:
     return account.public()
 
 
-@router.patch("/accounts/{api_key}", summary="Change balance, receipt URL and method, signing")
+@router.patch(
+    "/accounts/{api_key}", summary="Change balance, receipt URL and method, signing, barring"
+)
 async def update_account(request: Request, api_key: str, patch: AccountPatch) -> dict[str, Any]:
     state = _sandbox(request).state
     account = state.accounts.get(api_key)

@@ -39,6 +39,8 @@ class Account(Record):
     signature_method: SignatureMethod = Field("md5hash", alias="signature-method")
     receipt_url: str | None = Field(None, alias="receipt-url")
     receipt_method: Literal["GET", "POST"] = Field("POST", alias="receipt-method")
+    barred: bool = False
+    """Barred from sending: SMS and TTS answer status 8 (Partner account barred)."""
 
     def public(self) -> dict[str, Any]:
         """Inspection view: no secrets, just whether a signature secret is set."""

@@ -212,6 +212,8 @@ def submit(
 ) -> tuple[dict[str, object], Scenario]:
     """Handle one send; the answer body and the destination's scenario."""
     to, sender, sms_type, content = validate(params)
+    if account.barred:
+        raise rejected(8, "Partner account barred")
     scenario = scenario_for(to)
     if scenario.barred:
         raise rejected(7, "Number barred")

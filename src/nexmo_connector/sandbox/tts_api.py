@@ -126,6 +126,8 @@ def place_call(
 ) -> tuple[dict[str, str], Scenario]:
     settings = validate(params)
     to = settings["to"]
+    if account.barred:
+        raise rejected(8, "Partner account barred")
     if account.balance <= 0:
         raise rejected(9, "Partner quota exceeded")
     scenario = scenario_for(to)
