@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.service import admin
 from nexmo_connector.service.server import ServiceServer
 from tests.service.conftest import User, fresh_database, service_config
 
@@ -48,4 +49,19 @@ def test_a_deleted_connection_is_refused_by_the_other_replica(
     deadline = time.monotonic() + 1.0
     while other.post(path, json=sms).status_code != 404:
         assert time.monotonic() < deadline, "the other replica still serves a deleted connection"
+        time.sleep(0.05)
+
+
+def test_a_removed_user_is_refused_by_every_replica_within_a_second(
+    replicas: tuple[ServiceServer, ServiceServer],
+) -> None:
+    a, b = replicas
+    user = User(a, "grace")
+    path = f"/v1/connections/{user.connect()['id']}/numbers/owned"
+    clients = [user.http, httpx.Client(base_url=b.url, headers=user.http.headers, timeout=20)]
+    assert [client.get(path).status_code for client in clients] == [200, 200]
+    admin.remove_user(a.config, "grace")  # as `nexmo-connector users remove` does
+    deadline = time.monotonic() + 1.0
+    while [client.get(path).status_code for client in clients] != [401, 401]:
+        assert time.monotonic() < deadline, "a replica still serves a removed user"
         time.sleep(0.05)

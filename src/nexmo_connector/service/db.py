@@ -1,6 +1,8 @@
 """The database: an async SQLAlchemy engine and sessions; migrations by Alembic.
 
-SQLite (WAL) serves one process; PostgreSQL serves several replicas. The session
+SQLite (WAL) serves one process, its statements run on the event loop's thread (one
+connection; a statement blocks the loop only while another process, such as the CLI,
+holds SQLite's write lock: milliseconds). PostgreSQL serves several replicas. The session
 dependency owns the transaction: the store's functions never commit.
 """
 
