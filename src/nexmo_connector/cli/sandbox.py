@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from nexmo_connector.cli.common import EXIT_LISTEN, EXIT_USAGE, fail, whole
+from nexmo_connector.rules import url_problem
 from nexmo_connector.sandbox.config import DEFAULT_API_SECRET, SandboxConfig
 from nexmo_connector.signing import SIGNATURE_METHODS
 
@@ -34,6 +35,18 @@ def _balance(value: str) -> Decimal:
 def _method(value: str) -> str:
     if value not in SIGNATURE_METHODS:
         raise typer.BadParameter(f"must be one of {', '.join(SIGNATURE_METHODS)}")
+    return value
+
+
+def _http_method(value: str) -> str:
+    if value.upper() not in ("GET", "POST"):
+        raise typer.BadParameter("must be GET or POST")
+    return value.upper()
+
+
+def _url(value: str) -> str:
+    if problem := url_problem(value):
+        raise typer.BadParameter(problem)
     return value
 
 
@@ -64,10 +77,18 @@ def sandbox(
     balance: Annotated[
         Decimal, typer.Option(parser=_balance, metavar="EUR", help="Starting balance in EUR.")
     ] = DEFAULTS.balance,
-    receipt_url: Annotated[str | None, typer.Option(help="Account default receipt URL.")] = None,
+    receipt_url: Annotated[
+        str | None, typer.Option(parser=_url, help="Account default receipt URL.")
+    ] = None,
     receipt_method: Annotated[
-        str, typer.Option(help="GET or POST (JSON) receipts.")
+        str, typer.Option(parser=_http_method, help="GET or POST (JSON) receipts.")
     ] = DEFAULTS.receipt_method,
+    inbound_url: Annotated[
+        str | None, typer.Option(parser=_url, help="Account default URL for inbound SMS.")
+    ] = None,
+    inbound_method: Annotated[
+        str, typer.Option(parser=_http_method, help="GET or POST (JSON) inbound SMS.")
+    ] = DEFAULTS.inbound_method,
     sms_rate_limit: Annotated[
         int,
         typer.Option(
@@ -113,8 +134,6 @@ def sandbox(
 
     Example: nexmo-connector sandbox --port 14000 --api-key KEY
     """
-    if receipt_method.upper() not in ("GET", "POST"):
-        raise typer.BadParameter("must be GET or POST", param_hint="--receipt-method")
     config = SandboxConfig(
         api_key=api_key,
         api_secret=api_secret,
@@ -122,7 +141,9 @@ def sandbox(
         signature_method=signature_method,  # type: ignore[arg-type]
         balance=balance,
         receipt_url=receipt_url,
-        receipt_method=receipt_method.upper(),
+        receipt_method=receipt_method,
+        inbound_url=inbound_url,
+        inbound_method=inbound_method,
         sms_rate_limit=sms_rate_limit,
         rate_limits=not no_rate_limits,
         state_path=state,

@@ -26,6 +26,7 @@ from nexmo_connector.sandbox import (
 from nexmo_connector.sandbox.config import SandboxConfig
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.faults import FaultMiddleware
+from nexmo_connector.sandbox.inbound import router as inbound_router
 from nexmo_connector.sandbox.inbox import assets
 from nexmo_connector.sandbox.inbox import router as inbox_router
 from nexmo_connector.sandbox.inspection import router as inspection_router
@@ -104,6 +105,7 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
     for api in (sms_api, tts_api, numbers_api, reports_api, applications_v1, applications_v2):
         app.include_router(api.router)
     app.include_router(inspection_router)
+    app.include_router(inbound_router)
     app.include_router(inbox_router)
     app.mount("/_sandbox/ui", assets, name="ui")
 

@@ -24,6 +24,9 @@ class SandboxConfig:
     balance: Decimal = Decimal("100")
     receipt_url: str | None = None
     receipt_method: str = "POST"
+    inbound_url: str | None = None
+    """Where the seeded account's inbound SMS go."""
+    inbound_method: str = "POST"
     sms_rate_limit: int = 30
     """SMS requests per second per API key; 0 turns the limit off."""
     voice_rate_limit: int = 3

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-EventKind = Literal["message", "receipt", "call", "cleared", "resync"]
+EventKind = Literal["message", "receipt", "call", "inbound", "cleared", "resync"]
 BACKLOG = 256
 """Events a subscriber may have unread before it is told to resync."""
 

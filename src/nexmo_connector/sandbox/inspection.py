@@ -18,7 +18,9 @@ from nexmo_connector.sandbox.wire import BadRequest, check_text
 from nexmo_connector.signing import SignatureMethod
 
 router = APIRouter(prefix="/_sandbox", tags=["inspection"])
-ClearableKind = Literal["messages", "receipts", "calls", "applications", "numbers", "requests"]
+ClearableKind = Literal[
+    "messages", "receipts", "calls", "inbound", "applications", "numbers", "requests"
+]
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -54,11 +56,13 @@ class AccountIn(Input):
     signature_method: SignatureMethod = "md5hash"
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] = "POST"
+    inbound_url: str | None = None
+    inbound_method: Literal["GET", "POST"] = "POST"
     numbers: list[str] = Field(
         default_factory=list, description="ISO countries of numbers the account starts owning"
     )
 
-    _check_url = field_validator("receipt_url")(check_url)
+    _check_url = field_validator("receipt_url", "inbound_url")(check_url)
 
     @field_validator("numbers")
     @classmethod
@@ -75,11 +79,15 @@ class AccountPatch(Input):
     signature_method: SignatureMethod | None = None
     receipt_url: str | None = None
     receipt_method: Literal["GET", "POST"] | None = None
+    inbound_url: str | None = None
+    inbound_method: Literal["GET", "POST"] | None = None
     barred: bool | None = Field(None, description="true: sends answer status 8 (account barred)")
 
-    _check_url = field_validator("receipt_url")(check_url)
+    _check_url = field_validator("receipt_url", "inbound_url")(check_url)
 
-    @field_validator("balance", "signature_method", "receipt_method", "barred", mode="before")
+    @field_validator(
+        "balance", "signature_method", "receipt_method", "inbound_method", "barred", mode="before"
+    )
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
@@ -217,6 +225,8 @@ async def create_account(request: Request, account: AccountIn) -> dict[str, Any]
         signature_method=account.signature_method,
         receipt_url=account.receipt_url,
         receipt_method=account.receipt_method,
+        inbound_url=account.inbound_url,
+        inbound_method=account.inbound_method,
         numbers=account.numbers,
     )
     return created.public()
@@ -231,7 +241,7 @@ async def get_account(request: Request, api_key: str) -> dict[str, Any]:
 
 
 @router.patch(
-    "/accounts/{api_key}", summary="Change balance, receipt URL and method, signing, barring"
+    "/accounts/{api_key}", summary="Change balance, receipt and inbound URLs, signing, barring"
 )
 async def update_account(request: Request, api_key: str, patch: AccountPatch) -> dict[str, Any]:
     state = _sandbox(request).state

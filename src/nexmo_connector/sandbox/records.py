@@ -39,6 +39,8 @@ class Account(Record):
     signature_method: SignatureMethod = Field("md5hash", alias="signature-method")
     receipt_url: str | None = Field(None, alias="receipt-url")
     receipt_method: Literal["GET", "POST"] = Field("POST", alias="receipt-method")
+    inbound_url: str | None = Field(None, alias="inbound-url")
+    inbound_method: Literal["GET", "POST"] = Field("POST", alias="inbound-method")
     barred: bool = False
     """Barred from sending: SMS and TTS answer status 8 (Partner account barred)."""
 
@@ -58,12 +60,12 @@ class Attempt(Record):
 
 
 class Webhook(Record):
-    """One receipt or call callback owed to a receiver, with every delivery attempt."""
+    """One receipt, call callback or inbound part owed to a receiver, with every attempt."""
 
     id: str
-    kind: Literal["receipt", "call"]
+    kind: Literal["receipt", "call", "inbound"]
     ref: str
-    """The part's ``message-id`` or the ``call_id``."""
+    """The part's ``message-id`` (a receipt), the ``call_id``, or the inbound SMS's ``id``."""
     url: str
     method: Literal["GET", "POST"]
     encoding: Literal["json", "query", "form"]
@@ -107,6 +109,21 @@ class Message(Record):
     """Every parameter as sent, credentials and signature left out."""
     created_at: float = Field(default_factory=time.time, alias="created-at")
     receipts: list[Webhook] = Field(default_factory=list)
+
+
+class Inbound(Record):
+    """One SMS a handset sent to a number an account owns, as the parts Nexmo delivers."""
+
+    id: str
+    """The first part's ``messageId``."""
+    api_key: str = Field(alias="api-key")
+    from_: str = Field(alias="from")
+    to: str
+    text: str
+    type: Literal["text", "unicode"]
+    message_ids: list[str] = Field(alias="message-ids")
+    created_at: float = Field(default_factory=time.time, alias="created-at")
+    deliveries: list[Webhook] = Field(default_factory=list)
 
 
 class Call(Record):

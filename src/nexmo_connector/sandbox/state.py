@@ -19,6 +19,7 @@ from nexmo_connector.sandbox.records import (
     Application,
     Call,
     Fault,
+    Inbound,
     Message,
     OwnedNumber,
     RequestLog,
@@ -42,6 +43,7 @@ class SandboxState:
         self.messages: deque[Message] = deque()
         self.message_by_id: dict[str, Message] = {}
         self.calls: dict[str, Call] = {}
+        self.inbound: dict[str, Inbound] = {}
         self.webhooks: dict[str, Webhook] = {}
         self.applications: dict[str, Application] = {}
         self.numbers: dict[tuple[str, str], OwnedNumber] = {}
@@ -73,6 +75,8 @@ class SandboxState:
             signature_method=cfg.signature_method,
             receipt_url=cfg.receipt_url,
             receipt_method=cfg.receipt_method,
+            inbound_url=cfg.inbound_url,
+            inbound_method=cfg.inbound_method,
         )
 
     def reset(self) -> None:
@@ -82,6 +86,7 @@ class SandboxState:
             self.messages,
             self.message_by_id,
             self.calls,
+            self.inbound,
             self.webhooks,
             self.applications,
             self.numbers,
@@ -103,6 +108,9 @@ class SandboxState:
         elif kind == "calls":
             self.calls.clear()
             self._drop_webhooks("call")
+        elif kind == "inbound":
+            self.inbound.clear()
+            self._drop_webhooks("inbound")
         elif kind == "receipts":
             self._drop_webhooks("receipt")
             for message in self.messages:
@@ -135,6 +143,8 @@ class SandboxState:
         signature_method: SignatureMethod = "md5hash",
         receipt_url: str | None = None,
         receipt_method: str = "POST",
+        inbound_url: str | None = None,
+        inbound_method: str = "POST",
         numbers: Iterable[str] = SEEDED_NUMBERS,
     ) -> Account:
         account = Account(
@@ -145,6 +155,8 @@ class SandboxState:
             signature_method=signature_method,
             receipt_url=receipt_url,
             receipt_method=receipt_method,
+            inbound_url=inbound_url,
+            inbound_method=inbound_method,
         )
         self.accounts[api_key] = account
         self.save_account(account)
@@ -222,9 +234,29 @@ class SandboxState:
         if self.persistence:
             self.persistence.save("calls", call.call_id, call.dump())
 
+    def add_inbound(self, inbound: Inbound) -> None:
+        self.inbound[inbound.id] = inbound
+        self._index_webhooks(inbound.deliveries)
+        self._persist_inbound(inbound)
+        self.events.publish("inbound", inbound.dump)
+
+    def _persist_inbound(self, inbound: Inbound) -> None:
+        if self.persistence:
+            self.persistence.save("inbound", inbound.id, inbound.dump())
+
+    def owner_of(self, msisdn: str) -> Account | None:
+        """The account owning the virtual number ``msisdn``."""
+        owner = next((key for key, number in self.numbers if number == msisdn), None)
+        return None if owner is None else self.accounts.get(owner)
+
     def webhook_changed(self, webhook: Webhook) -> None:
         """Persist the record that owns ``webhook`` after an attempt."""
-        if webhook.kind == "receipt":
+        if webhook.kind == "inbound":
+            inbound = self.inbound.get(webhook.ref)
+            if inbound is not None:
+                self._persist_inbound(inbound)
+                self.events.publish("inbound", inbound.dump)
+        elif webhook.kind == "receipt":
             message = self.message_by_id.get(webhook.ref)
             if message is not None:
                 self._persist_message(message)
@@ -281,6 +313,10 @@ class SandboxState:
             call = Call.model_validate(data)
             self.calls[call.call_id] = call
             self._index_webhooks(call.callbacks)
+        for _, data in store.load("inbound"):
+            inbound = Inbound.model_validate(data)
+            self.inbound[inbound.id] = inbound
+            self._index_webhooks(inbound.deliveries)
         for _, data in store.load("applications"):
             application = Application.model_validate(data)
             self.applications[application.id] = application
@@ -305,6 +341,7 @@ class SandboxState:
             "accounts": len(self.accounts),
             "messages": len(self.messages),
             "calls": len(self.calls),
+            "inbound": len(self.inbound),
             "webhooks-pending": sum(w.state == "pending" for w in self.webhooks.values()),
             "applications": len(self.applications),
             "numbers": len(self.numbers),
