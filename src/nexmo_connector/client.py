@@ -6,7 +6,7 @@ import base64
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, Unpack, cast
 
@@ -38,7 +38,7 @@ from nexmo_connector.models import (
 )
 from nexmo_connector.retries import RetryPolicy, RetryState
 from nexmo_connector.rules import base_url_problem
-from nexmo_connector.signing import SignatureMethod, sign
+from nexmo_connector.signing import SignatureMethod, check_signature, sign
 from nexmo_connector.throttle import RateLimiter
 from nexmo_connector.transport import (
     AsyncTransport,
@@ -131,6 +131,19 @@ class _Client:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_key={self.api_key!r}, rest_url={self.rest_url!r})"
+
+    @property
+    def signs(self) -> bool:
+        """A signature secret is set: requests are signed, callbacks must be."""
+        return self._signature_secret is not None
+
+    def verify_callback(self, params: Mapping[str, object]) -> bool:
+        """True when Nexmo signed this receipt or inbound SMS with the signature secret
+        (``sig``, a fresh ``timestamp``); False when unsigned, forged or no secret is set."""
+        if self._signature_secret is None:
+            return False
+        secret = self._signature_secret.get_secret_value()
+        return check_signature(params, secret, self.signature_method)
 
     def _request(self, action: Action[Any]) -> HttpRequest:
         """The HTTP request for ``action``, credentials placed as its API expects."""

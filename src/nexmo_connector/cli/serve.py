@@ -96,6 +96,10 @@ def serve(
         ),
     ] = None,
     log_format: Annotated[str | None, typer.Option(help="text or json.")] = None,
+    concat_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds a long inbound SMS waits for missing parts [default: 60]."),
+    ] = None,
 ) -> None:
     """Run the connector service (with the embedded sandbox when no upstream is given).
 

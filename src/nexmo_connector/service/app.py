@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nexmo_connector.service import errors
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
-from nexmo_connector.service.routes import actions, connections, health
+from nexmo_connector.service.routes import actions, connections, events, health, hooks
 from nexmo_connector.service.setup import open_context
 
 access = logging.getLogger("nexmo_connector.service.access")
@@ -94,7 +94,7 @@ def create_app(
             yield
 
     app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)
-    for router in (connections.router, actions.router, health.router):
+    for router in (connections.router, actions.router, events.router, hooks.router, health.router):
         app.include_router(router)
     errors.install(app)
     app.add_middleware(RequestLog, log_format=config.log_format)

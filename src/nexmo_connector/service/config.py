@@ -11,9 +11,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from nexmo_connector.rules import base_url_problem
+from nexmo_connector.rules import MAX_CALLBACK_URL, base_url_problem
 
 DEFAULT_DATA_DIR = Path("~/.local/share/nexmo-connector").expanduser()
+HOOK_PATH_LENGTH = len("/hooks/") + 22 + len("/receipts")
+MAX_PUBLIC_URL = MAX_CALLBACK_URL - HOOK_PATH_LENGTH
 
 
 class ServiceConfig(BaseSettings):
@@ -42,6 +44,8 @@ class ServiceConfig(BaseSettings):
     sandbox_port: int = Field(14000, ge=0, le=65535)
     idempotency_hours: float = Field(24.0, gt=0)
     log_format: str = Field("text", pattern="^(text|json)$")
+    concat_timeout: float = Field(60.0, gt=0, le=86400)
+    """Seconds a long inbound SMS waits for its missing parts before it is emitted without."""
 
     @field_validator("upstream_rest_url", "upstream_api_url", "public_url")
     @classmethod
@@ -49,6 +53,16 @@ class ServiceConfig(BaseSettings):
         if value is not None and (problem := base_url_problem(value)):
             raise ValueError(problem)
         return None if value is None else value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _fits_nexmo(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_PUBLIC_URL:
+            raise ValueError(
+                f"at most {MAX_PUBLIC_URL} characters, so that a connection's receipts URL "
+                f"fits Nexmo's {MAX_CALLBACK_URL}-character callback"
+            )
+        return value
 
     @property
     def embedded_sandbox(self) -> bool:

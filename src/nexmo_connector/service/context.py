@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from nexmo_connector.service.clients import ClientPool
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.crypto import SecretsCipher
+from nexmo_connector.service.listeners import Listeners
 from nexmo_connector.service.owners import Owners
 from nexmo_connector.throttle import RateLimiter
 
@@ -52,3 +53,8 @@ class ServiceContext:
     sandbox_url: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
     owners: Owners = field(default_factory=Owners)
+    listeners: Listeners = field(default_factory=Listeners)
+
+    def hooks_url(self, hook_token: str) -> str:
+        """Where Nexmo posts a connection's callbacks (``/receipts``, ``/inbound``, ``/calls``)."""
+        return f"{self.public_url}/hooks/{hook_token}"

@@ -34,6 +34,7 @@ from nexmo_connector.models import (
     check_application_id,
     validated,
 )
+from nexmo_connector.service import events
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.errors import Problem, problem_of
 from nexmo_connector.service.store import connections, idempotency, sends
@@ -230,14 +231,9 @@ class Sender:
             await self._failed(record, send, exc, problem)
             raise problem from None
         if send is not None:
-            await sends.save(
-                self.session,
-                send,
-                state="sent",
-                message_ids=" ".join(_ids(answer)),
-                price=_price(answer),
-                updated_at=time.time(),
-            )
+            early = await sends.sent(self.session, send, " ".join(_ids(answer)), _price(answer))
+            if early:  # receipts came before this answer was stored
+                await events.settle(self.session, send, early, None)
         if record is not None:
             record.state, record.status_code, record.body = "done", status, json.dumps(answer)
         await self.session.commit()
@@ -341,9 +337,18 @@ async def _send(
     model: type[SmsRequest | TtsRequest] = SmsRequest if kind == "sms" else TtsRequest
     request = _validated(model, body)
     send = Send(id=str(uuid.uuid4()), connection_id=connection.id, kind=kind, to=request.to)
-    if isinstance(request, SmsRequest) and request.client_ref is None:
-        # a reference of our own, so that a lookup can find the message after a crash
-        request = request.model_copy(update={"client_ref": "s" + send.id.replace("-", "")[:31]})
+    hooks = context.hooks_url(connection.hook_token)
+    changes: dict[str, Any] = {}
+    if isinstance(request, SmsRequest):
+        if request.client_ref is None:
+            # a reference of our own: a lookup finds the message after a crash, a receipt
+            # its send before Nexmo's answer is stored
+            changes["client_ref"] = "s" + send.id.replace("-", "")[:31]
+        if request.callback is None and request.status_report_req is not False:
+            changes["callback"] = hooks + "/receipts"
+    elif request.callback is None:
+        changes["callback"] = hooks + "/calls"
+    request = request.model_copy(update=changes) if changes else request
     send.client_ref = getattr(request, "client_ref", None)
     client = context.clients.client_for(connection)
     action = (actions.send_sms(request) if isinstance(request, SmsRequest)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -10,13 +12,17 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
+
 from nexmo_connector.client import API_URL, REST_URL
 from nexmo_connector.sandbox.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from nexmo_connector.service import incomplete
 from nexmo_connector.service.clients import ClientPool
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.crypto import SecretsCipher
 from nexmo_connector.service.db import engine_for, sessions, upgrade_async
+from nexmo_connector.service.listeners import Listeners
 from nexmo_connector.service.store import connections, idempotency, users
 from nexmo_connector.service.tables import Connection
 from nexmo_connector.throttle import RateLimiter
@@ -75,13 +81,20 @@ async def open_context(
             throttle,
             public_url=config.base_url(port),
             sandbox_url=sandbox_url,
+            listeners=Listeners(config.redis_url),
         )
         async with context.sessions() as session:  # keys older than the retention are let go
             await idempotency.forget_older_than(session, config.idempotency_hours)
             await session.commit()
+        await context.listeners.start()
+        sweeper = asyncio.create_task(incomplete.sweep(context), name="incomplete-inbound")
         try:
             yield context
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await context.listeners.stop()
             await clients.aclose()
             await engine.dispose()
     finally:
@@ -120,4 +133,9 @@ async def ensure_demo(context: ServiceContext) -> tuple[str, Connection]:
             )
             session.add(connection)
         await session.commit()
+    if context.sandbox_url is not None:  # two-way SMS out of the box
+        hooks = context.hooks_url(connection.hook_token)
+        urls = {"receipt_url": hooks + "/receipts", "inbound_url": hooks + "/inbound"}
+        async with httpx.AsyncClient(base_url=context.sandbox_url, trust_env=False) as http:
+            await http.patch(f"/_sandbox/accounts/{DEFAULT_API_KEY}", json=urls)
     return token, connection

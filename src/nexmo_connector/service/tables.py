@@ -8,7 +8,16 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -69,6 +78,8 @@ class Send(Base):
     """Space-separated part ids (an SMS) or the call id."""
     price: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipts: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: each part's latest receipt status by part id."""
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
     updated_at: Mapped[float] = mapped_column(Float, default=time.time)
 
@@ -90,3 +101,42 @@ class IdempotencyRecord(Base):
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     send_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)
+
+
+class Event(Base):
+    """A receipt, a status change, an inbound SMS or a call outcome, in the order stored."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "dedupe"),
+        Index("ix_events_connection_id", "connection_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    """The cursor: increasing in the order events were stored."""
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)
+    """JSON."""
+    dedupe: Mapped[str] = mapped_column(String(200))
+    """What makes a repeat of the same callback the same event (Nexmo retries)."""
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class InboundPart(Base):
+    """One part of a long inbound SMS, kept until its message is complete or too old."""
+
+    __tablename__ = "inbound_parts"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    """Sender, number, concat-ref and part count: the parts of one message."""
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    """JSON: the part's fields as Nexmo sent them."""
+    received_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)

@@ -54,3 +54,7 @@ async def set_status(session: AsyncSession, connection_id: str, status: str) -> 
 
 async def remove(session: AsyncSession, connection_id: str) -> None:
     await session.execute(delete(Connection).where(Connection.id == connection_id))
+
+
+async def by_hook_token(session: AsyncSession, hook_token: str) -> Connection | None:
+    return await session.scalar(select(Connection).where(Connection.hook_token == hook_token))

@@ -5,6 +5,8 @@ hot path (measured: a third of the ORM's cost)."""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -17,6 +19,7 @@ _TABLE: Table = Send.__table__  # type: ignore[assignment]
 _COLUMNS = [column.key for column in _TABLE.columns]
 _INSERT = insert(_TABLE)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("send_id"))
+_SENT = _UPDATE.returning(_TABLE.c.receipts)
 
 
 async def record(session: AsyncSession, send: Send) -> None:
@@ -32,6 +35,20 @@ async def save(session: AsyncSession, send: Send, **changes: Any) -> None:
         setattr(send, name, value)
     connection = await session.connection()
     await connection.execute(_UPDATE, {"send_id": send.id, **changes})
+
+
+async def sent(
+    session: AsyncSession, send: Send, message_ids: str, price: str | None
+) -> dict[str, str]:
+    """Nexmo accepted the send: its parts and price; the part receipts that arrived before
+    this answer was stored (rarely any)."""
+    changes = {"state": "sent", "message_ids": message_ids, "price": price,
+               "updated_at": time.time()}  # fmt: skip
+    for name, value in changes.items():
+        setattr(send, name, value)
+    connection = await session.connection()
+    receipts = (await connection.execute(_SENT, {"send_id": send.id, **changes})).scalar_one()
+    return dict(json.loads(receipts or "{}"))
 
 
 async def get(session: AsyncSession, send_id: str) -> Send | None:
@@ -69,3 +86,33 @@ async def by_message_id(session: AsyncSession, connection_id: str, message_id: s
         )
     )
     return next((s for s in candidates if message_id in s.message_ids.split()), None)
+
+
+async def for_receipt(
+    session: AsyncSession,
+    connection_id: str,
+    message_id: str,
+    client_ref: str | None,
+    to: str | None,
+) -> Send | None:
+    """The send a receipt's part belongs to, locked for the receipt's update, detached.
+
+    Found by client-ref (every send has one: the caller's or ours), so that a receipt that
+    arrives before Nexmo's answer is stored still finds its send (by its destination)."""
+    if client_ref:
+        query = select(Send).where(
+            Send.connection_id == connection_id, Send.client_ref == client_ref
+        )
+    else:
+        query = select(Send).where(
+            Send.connection_id == connection_id, Send.message_ids.contains(message_id)
+        )
+    candidates = list(
+        await session.scalars(query.order_by(Send.created_at.desc()).limit(20).with_for_update())
+    )
+    found = next((s for s in candidates if message_id in s.message_ids.split()), None)
+    if found is None:
+        found = next((s for s in candidates if not s.message_ids and s.to == to), None)
+    if found is not None:
+        session.expunge(found)
+    return found
