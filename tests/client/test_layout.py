@@ -33,20 +33,18 @@ def test_the_cli_help_loads_no_server() -> None:
     assert not {m for m in modules for s in SERVERS if m == s or m.startswith(s + ".")}
 
 
-PUBLIC = [
-    name
-    for name, member in inspect.getmembers(NexmoClient, inspect.isfunction)
-    if not name.startswith("_") and name not in ("close",)
-]
+def own_methods(cls: type, closer: str) -> set[str]:
+    """What the class itself defines (helpers of the shared base are the same by birth)."""
+    return {n for n, m in vars(cls).items()
+            if inspect.isfunction(m) and not n.startswith("_") and n != closer}  # fmt: skip
+
+
+PUBLIC = own_methods(NexmoClient, "close")
 
 
 def test_the_twins_have_the_same_methods_signatures_and_docstrings() -> None:
-    sync_names = set(PUBLIC)
-    async_names = {
-        n for n, _ in inspect.getmembers(AsyncNexmoClient, inspect.isfunction)
-        if not n.startswith("_") and n != "aclose"
-    }  # fmt: skip
-    assert sync_names == async_names and len(sync_names) == 14
+    sync_names, async_names = PUBLIC, own_methods(AsyncNexmoClient, "aclose")
+    assert sync_names == async_names and len(sync_names) == 10  # the nine actions and run
     for name in sync_names:
         ours, theirs = getattr(NexmoClient, name), getattr(AsyncNexmoClient, name)
         sync_sig, async_sig = inspect.signature(ours), inspect.signature(theirs)
