@@ -18,6 +18,7 @@ class Received:
     query: dict[str, str]
     body: bytes
     content_type: str
+    headers: dict[str, str]
 
     @property
     def params(self) -> dict[str, Any]:
@@ -52,6 +53,7 @@ class Receiver:
                             dict(parse_qsl(parts.query)),
                             body,
                             self.headers.get("content-type", ""),
+                            {k.lower(): v for k, v in self.headers.items()},
                         )
                     )
                     failing = owner.fail_first > 0

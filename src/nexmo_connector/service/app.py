@@ -15,7 +15,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nexmo_connector.service import errors
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
-from nexmo_connector.service.routes import actions, connections, events, health, hooks
+from nexmo_connector.service.routes import (
+    actions,
+    connections,
+    events,
+    health,
+    hooks,
+    subscriptions,
+)
 from nexmo_connector.service.setup import open_context
 
 access = logging.getLogger("nexmo_connector.service.access")
@@ -94,8 +101,8 @@ def create_app(
             yield
 
     app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)
-    for router in (connections.router, actions.router, events.router, hooks.router, health.router):
-        app.include_router(router)
+    for module in (connections, actions, events, subscriptions, hooks, health):
+        app.include_router(module.router)
     errors.install(app)
     app.add_middleware(RequestLog, log_format=config.log_format)
     return app

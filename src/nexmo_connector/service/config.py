@@ -44,6 +44,10 @@ class ServiceConfig(BaseSettings):
     sandbox_port: int = Field(14000, ge=0, le=65535)
     idempotency_hours: float = Field(24.0, gt=0)
     log_format: str = Field("text", pattern="^(text|json)$")
+    delivery_retry_scale: float = Field(1.0, ge=0, le=100)
+    """Multiplies the subscribers' retry schedule (tests compress it)."""
+    webhook_allow: str = ""
+    """Comma-separated hosts subscriptions may target although private or loopback."""
     concat_timeout: float = Field(60.0, gt=0, le=86400)
     """Seconds a long inbound SMS waits for its missing parts before it is emitted without."""
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.store import connections, users
-from nexmo_connector.service.tables import Connection, User
+from nexmo_connector.service.tables import Connection, Subscription, User
 
 
 async def _context(request: Request) -> ServiceContext:
@@ -86,3 +86,24 @@ async def _connection(
 
 
 OwnedConnection = Annotated[Connection, Depends(_connection)]
+
+
+async def _subscription(
+    session: Session,
+    context: Context,
+    request: Request,
+    subscription_id: Annotated[str, Path(description="The subscription's id.")],
+) -> Subscription:
+    """The caller's subscription (another user's is not found)."""
+    subscription = await session.get(Subscription, subscription_id)
+    if subscription is not None:
+        try:
+            await _connection(session, context, request, subscription.connection_id)
+            return subscription
+        except Problem as exc:
+            if exc.status == 401:
+                raise
+    raise Problem(404, "not-found", f"no subscription {subscription_id[:64]}")
+
+
+OwnedSubscription = Annotated[Subscription, Depends(_subscription)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,8 @@ from nexmo_connector.service.store import events, sends
 from nexmo_connector.service.tables import Connection, Send
 
 FAILURES = ("failed", "expired", "rejected")
-EVENT_TYPES = ("sms.receipt", "sms.status", "sms.inbound", "call.status")
+EventType = Literal["sms.receipt", "sms.status", "sms.inbound", "call.status"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 Params = Mapping[str, str]
 

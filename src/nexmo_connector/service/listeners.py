@@ -24,6 +24,8 @@ class Listeners:
         self._redis: Any = None
         self._waiting: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
+        self.stored = asyncio.Event()
+        """Set when this replica stores an event (the deliverer waits on it)."""
 
     async def start(self) -> None:
         if self._redis_url is not None:
@@ -42,6 +44,7 @@ class Listeners:
 
     async def notify(self, connection_id: str) -> None:
         """A new event of ``connection_id`` is committed: wake its waiters everywhere."""
+        self.stored.set()
         self._wake(connection_id)
         if self._redis is not None:
             try:

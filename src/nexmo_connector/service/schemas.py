@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from nexmo_connector.rules import TEXT_REASON, is_text
+from nexmo_connector.service.events import EventType
 from nexmo_connector.service.tables import Connection
 from nexmo_connector.signing import SignatureMethod
 
@@ -40,6 +41,20 @@ class ConnectionPatch(Input):
     api_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_method: SignatureMethod | None = None
+
+
+class SubscriptionIn(Input):
+    """Where to deliver the connection's events, and which ones (all when left out)."""
+
+    url: str = Field(min_length=1, max_length=2000, description="An http(s) URL of yours.")
+    types: list[EventType] | None = Field(None, description="Event types; all when absent.")
+    description: str | None = Field(None, max_length=200)
+
+
+class TriggerIn(Input):
+    """Where to deliver one type of event (a Power Automate trigger's callback)."""
+
+    url: str = Field(min_length=1, max_length=2000, description="An http(s) URL of yours.")
 
 
 def masked(api_key: str) -> str:

@@ -22,6 +22,7 @@ from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.crypto import SecretsCipher
 from nexmo_connector.service.db import engine_for, sessions, upgrade_async
+from nexmo_connector.service.deliveries import Deliverer
 from nexmo_connector.service.listeners import Listeners
 from nexmo_connector.service.store import connections, idempotency, users
 from nexmo_connector.service.tables import Connection
@@ -87,13 +88,17 @@ async def open_context(
             await idempotency.forget_older_than(session, config.idempotency_hours)
             await session.commit()
         await context.listeners.start()
-        sweeper = asyncio.create_task(incomplete.sweep(context), name="incomplete-inbound")
+        background = [
+            asyncio.create_task(incomplete.sweep(context), name="incomplete-inbound"),
+            asyncio.create_task(Deliverer(context).run(), name="deliveries"),
+        ]
         try:
             yield context
         finally:
-            sweeper.cancel()
+            for task in background:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+                await asyncio.gather(*background)
             await context.listeners.stop()
             await clients.aclose()
             await engine.dispose()

@@ -140,3 +140,49 @@ class InboundPart(Base):
     data: Mapped[str] = mapped_column(Text)
     """JSON: the part's fields as Nexmo sent them."""
     received_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)
+
+
+class Subscription(Base):
+    """A user's URL that receives a connection's events, signed per Standard Webhooks."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """Unguessable: ``DELETE /v1/subscriptions/{id}`` needs nothing else."""
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    types: Mapped[str] = mapped_column(Text, default="")
+    """Comma-separated event types; empty: every type."""
+    description: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret: Mapped[str] = mapped_column(Text)
+    """Ciphertext of the ``whsec_…`` signing secret."""
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    """``active``, or ``disabled`` (the receiver answered 410)."""
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Delivery(Base):
+    """One event owed to one subscription: the outbox row, claimed by one replica at a time."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "state", "due_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """Also the ``webhook-id``: the same on every attempt."""
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("events.id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    """``pending``, ``delivered``, ``failed`` (the schedule ran out) or ``cancelled``."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[float] = mapped_column(Float, default=time.time)
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    updated_at: Mapped[float] = mapped_column(Float, default=time.time)

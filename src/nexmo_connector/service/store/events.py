@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexmo_connector.service.store import subscriptions
 from nexmo_connector.service.tables import Event, InboundPart
 
 PAGE = 100
@@ -24,7 +25,8 @@ def _insert(session: AsyncSession) -> Any:
 async def add(
     session: AsyncSession, connection_id: str, type: str, data: dict[str, Any], dedupe: str
 ) -> bool:
-    """Store an event; False when it was stored already (the same ``dedupe``)."""
+    """Store an event and what it owes the connection's subscriptions (the outbox, in the
+    same transaction); False when it was stored already (the same ``dedupe``)."""
     statement = (
         _insert(session)(Event)
         .values(
@@ -35,9 +37,13 @@ async def add(
             created_at=time.time(),
         )
         .on_conflict_do_nothing(index_elements=["connection_id", "dedupe"])
+        .returning(Event.id)
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    event_id = (await session.execute(statement)).scalar()
+    if event_id is None:
+        return False
+    await subscriptions.enqueue(session, connection_id, event_id, type)
+    return True
 
 
 async def after(
