@@ -25,3 +25,26 @@ def test_mock_transport_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     example = next(b for b in blocks if "MockTransport(" in b)
     exec(compile(example, "README.md", "exec"), {})
+
+
+def test_the_webhook_verifier_example_accepts_a_real_delivery(tmp_path: Path) -> None:
+    from nexmo_connector.service.server import ServiceServer
+    from tests.receiver import Receiver
+    from tests.service.conftest import User, service_config
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    namespace: dict = {}
+    exec(compile(next(b for b in blocks if "def verify(" in b), "README.md", "exec"), namespace)
+    verify = namespace["verify"]
+    with SandboxServer() as sandbox, ServiceServer(service_config(tmp_path, sandbox)) as service:
+        user = User(service, "reader")
+        connection = user.connect()
+        with Receiver() as receiver:
+            url = f"/v1/connections/{connection['id']}/subscriptions"
+            secret = user.http.post(url, json={"url": receiver.url}).json()["secret"]
+            fields = {"msisdn": "447700900123", "to": "447700900001", "messageId": "m", "text": "x"}
+            httpx.post(connection["webhooks"]["inbound"], json=fields).raise_for_status()
+            (delivery,) = receiver.wait_for(1)
+        user.http.close()
+    assert verify(secret, delivery.headers, delivery.body)
+    assert not verify(secret, delivery.headers, delivery.body + b" ")

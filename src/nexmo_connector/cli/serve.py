@@ -100,6 +100,14 @@ def serve(
         float | None,
         typer.Option(help="Seconds a long inbound SMS waits for missing parts [default: 60]."),
     ] = None,
+    delivery_retry_scale: Annotated[
+        float | None,
+        typer.Option(help="Multiplies the subscribers' retry schedule [default: 1]."),
+    ] = None,
+    webhook_allow: Annotated[
+        str | None,
+        typer.Option(help="Hosts subscriptions may target although private (comma-separated)."),
+    ] = None,
 ) -> None:
     """Run the connector service (with the embedded sandbox when no upstream is given).
 
