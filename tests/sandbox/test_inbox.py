@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -143,3 +144,42 @@ def test_the_page_is_locked_down(http: httpx.Client) -> None:
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert http.get("/_sandbox/ui/inbox.js").status_code == 200
     assert http.get("/_sandbox/ui/missing.js").status_code == 404
+
+
+def test_a_conversation_shows_both_ways_and_the_handset_can_reply(
+    page: Page, http: httpx.Client
+) -> None:
+    numbers = http.get("/_sandbox/numbers").json()["numbers"]
+    ours = next(n["msisdn"] for n in numbers if n["type"] == "mobile-lvn")
+    send_sms(http, to=TO, text="Your table is ready", **{"from": ours})
+    http.post("/_sandbox/inbound", json={"from": TO, "to": ours, "text": "On my way"})
+    page.locator("#tab-conversations").click()
+    thread = page.locator(".item")
+    expect(thread).to_have_count(1)
+    expect(thread).to_contain_text(f"{TO} ↔ {ours}")
+    thread.click()
+    expect(page.locator("#thread .out")).to_have_text(re.compile("^Your table is ready"))
+    expect(page.locator("#thread .in")).to_have_text(re.compile("^On my way"))
+    page.locator("#reply-text").fill("Thanks <b>a lot</b>")
+    page.locator("#reply-send").click()
+    expect(page.locator("#thread .in")).to_have_count(2)
+    expect(page.locator("#thread .in").last).to_contain_text("Thanks <b>a lot</b>")
+    (_, reply) = http.get("/_sandbox/inbound").json()["inbound"]
+    assert (reply["from"], reply["to"], reply["text"]) == (TO, ours, "Thanks <b>a lot</b>")
+    assert page.url.endswith(f"#conversations/{TO}~{ours}")
+
+
+def test_at_phone_width_nothing_overflows(browser: Browser, sandbox: SandboxServer,
+                                          http: httpx.Client) -> None:  # fmt: skip
+    send_sms(http, to=TO, text="A message long enough to need wrapping " * 4, **{"from": "Acme"})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for view in ("messages", "calls", "conversations"):
+        page.goto(f"{sandbox.url}/_sandbox/inbox#{view}")
+        expect(page.locator("#live")).to_have_text("live")
+        if view != "calls":
+            page.locator(".item").first.click()
+            expect(page.locator("#detail h2")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (view, width)
+    context.close()

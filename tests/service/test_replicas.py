@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +67,31 @@ def test_a_removed_user_is_refused_by_every_replica_within_a_second(
     while [client.get(path).status_code for client in clients] != [401, 401]:
         assert time.monotonic() < deadline, "a replica still serves a removed user"
         time.sleep(0.05)
+
+
+def test_a_listener_on_one_replica_hears_an_event_received_by_the_other(
+    replicas: tuple[ServiceServer, ServiceServer],
+) -> None:
+    a, b = replicas
+    user = User(a, "hana")
+    connection = user.connect()
+    on_b = httpx.Client(base_url=b.url, headers=user.http.headers, timeout=20)
+    heard: list[tuple[float, dict]] = []
+
+    def listen() -> None:
+        path = f"/v1/connections/{connection['id']}/events/stream"
+        with on_b.stream("GET", path) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    heard.append((time.monotonic(), json.loads(line[6:])))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    time.sleep(0.5)
+    sent = time.monotonic()
+    fields = {"msisdn": "447700900123", "to": "447700900001", "messageId": "x", "text": "hi"}
+    assert httpx.post(connection["webhooks"]["inbound"], json=fields).status_code == 204  # on a
+    listener.join(timeout=10)
+    assert heard and heard[0][1]["data"]["text"] == "hi"
+    assert heard[0][0] - sent < 0.5  # woken through Redis, not by its once-a-second look

@@ -48,7 +48,34 @@ function callBadges(c) {
   return badges.concat(webhookBadges(c.callbacks.slice(-1), "callback"));
 }
 
-const keyOf = (item) => (state.view === "messages" ? item["message-ids"][0] : item["call-id"]);
+const keyOf = (item) =>
+  ({ messages: () => item["message-ids"][0], calls: () => item["call-id"],
+     conversations: () => item.key })[state.view]();
+
+// A conversation is one handset and one of our numbers (or sender ids), both ways.
+function conversations(messages, inbound) {
+  const threads = new Map();
+  const add = (handset, ours, entry) => {
+    const key = `${handset}~${ours}`;
+    if (!threads.has(key)) threads.set(key, { key, handset, ours, entries: [] });
+    threads.get(key).entries.push(entry);
+  };
+  for (const m of messages) {
+    add(m.to, m.from, { out: true, text: m.text ?? `(${m.type})`, at: m["created-at"],
+                        badges: messageBadges(m) });
+  }
+  for (const i of inbound) {
+    add(i.from, i.to, { out: false, text: i.text, at: i["created-at"],
+                        badges: webhookBadges(i.deliveries.slice(0, 1), "delivery") });
+  }
+  const list = [...threads.values()];
+  for (const t of list) {
+    t.entries.sort((a, b) => a.at - b.at);
+    const last = t.entries[t.entries.length - 1];
+    Object.assign(t, { to: t.handset, from: t.ours, text: last.text, "created-at": last.at });
+  }
+  return list.sort((a, b) => b["created-at"] - a["created-at"]);
+}
 
 function matches(item) {
   if (!state.filter) return true;
@@ -61,13 +88,14 @@ function renderList() {
   const list = $("list");
   const shown = state.items.filter(matches);
   if (!shown.length) {
-    const what = state.view === "messages" ? "messages" : "calls";
+    const what = state.view;
     list.replaceChildren(el("p", { class: "empty" },
       state.items.length ? `No ${what} match the filter.` : `No ${what} yet.`));
     return;
   }
   list.replaceChildren(...shown.map((item) => {
     const key = keyOf(item);
+    if (state.view === "conversations") return threadItem(item, key);
     const isMessage = state.view === "messages";
     return el("button", {
       class: "item" + (key === state.selected ? " selected" : ""), "data-key": key, type: "button",
@@ -79,6 +107,55 @@ function renderList() {
       el("div", { class: "preview" }, item.from ? `From ${item.from}: ` : "", item.text ?? `(${item.type})`),
       el("div", { class: "badges" }, isMessage ? messageBadges(item) : callBadges(item)));
   }));
+}
+
+function threadItem(thread, key) {
+  return el("button", {
+    class: "item" + (key === state.selected ? " selected" : ""), "data-key": key, type: "button",
+    onclick: () => { location.hash = `conversations/${encodeURIComponent(key)}`; },
+  },
+    el("div", { class: "top" },
+      el("span", { class: "who" }, `${thread.handset} ↔ ${thread.ours}`),
+      el("span", { class: "when" }, when(thread["created-at"]))),
+    el("div", { class: "preview" }, thread.text),
+    el("div", { class: "badges" }, badge(`${thread.entries.length} message${
+      thread.entries.length === 1 ? "" : "s"}`)));
+}
+
+function conversationDetail(t) {
+  const canReply = /^\d{7,15}$/.test(t.ours);
+  const input = el("input", { id: "reply-text", type: "text", maxlength: "3200",
+    placeholder: `Reply as ${t.handset}`, "aria-label": `Reply as ${t.handset}` });
+  const error = el("div", { class: "error", id: "reply-error", role: "alert" });
+  const send = async () => {
+    const text = input.value.trim();
+    if (!text) return;
+    const response = await fetch("/_sandbox/inbound", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ from: t.handset, to: t.ours, text }),
+    });
+    if (response.ok) {
+      input.value = "";
+      error.textContent = "";
+    } else {
+      const body = await response.json().catch(() => ({}));
+      error.textContent = `Not sent: ${body.detail ?? "HTTP " + response.status}`;
+    }
+    schedule();
+  };
+  input.addEventListener("keydown", (event) => { if (event.key === "Enter") send(); });
+  return [
+    el("h2", {}, `${t.handset} ↔ ${t.ours}`),
+    el("div", { class: "sub" }, "Outbound on the right, the handset's messages on the left."),
+    el("div", { class: "thread", id: "thread" }, t.entries.map((e) =>
+      el("div", { class: "bubble " + (e.out ? "out" : "in") }, e.text,
+        el("div", { class: "meta" }, `${e.out ? "sent" : "received"} ${when(e.at)}`),
+        el("div", { class: "badges" }, e.badges)))),
+    canReply
+      ? [el("div", { class: "reply" }, input,
+           el("button", { type: "button", id: "reply-send", onclick: send }, "Send")), error]
+      : el("p", { class: "sub" }, `A handset can only answer a number: ${t.ours} is a sender id.`),
+  ];
 }
 
 function fields(rows) {
@@ -149,8 +226,14 @@ function renderDetail() {
       "Pick one on the left. New ones show up as they are sent."));
     return;
   }
-  const parts = state.view === "messages" ? messageDetail(item) : callDetail(item);
+  const typed = document.activeElement?.id === "reply-text" ? document.activeElement.value : null;
+  const parts = { messages: messageDetail, calls: callDetail,
+                  conversations: conversationDetail }[state.view](item);
   detail.replaceChildren(...parts.flat().filter((part) => part !== null));
+  if (typed !== null && $("reply-text")) {  // a refresh keeps what is being typed
+    $("reply-text").value = typed;
+    $("reply-text").focus();
+  }
 }
 
 function render() {
@@ -169,15 +252,19 @@ async function getJson(path) {
 
 let callTimer = null;
 async function refresh() {
-  const [summary, messages, calls] = await Promise.all([
+  const [summary, messages, calls, inbound] = await Promise.all([
     getJson("/_sandbox"),
     getJson(`/_sandbox/messages?order=newest&limit=${LIMIT}`),
     getJson("/_sandbox/calls"),
+    getJson("/_sandbox/inbound"),
   ]);
   $("count-messages").textContent = summary.messages;
   $("count-calls").textContent = summary.calls;
   const newestCalls = calls.calls.reverse().slice(0, LIMIT);
-  state.items = state.view === "messages" ? messages.messages : newestCalls;
+  const threads = conversations(messages.messages, inbound.inbound.slice(-LIMIT));
+  $("count-conversations").textContent = threads.length;
+  state.items = { messages: messages.messages, calls: newestCalls,
+                  conversations: threads }[state.view];
   render();
   // A call ends on its own: look again when the next ringing one is due to end.
   clearTimeout(callTimer);
@@ -208,16 +295,17 @@ function connect() {
   const source = new EventSource("/_sandbox/events");
   source.onopen = () => { setLive(true); schedule(); };
   source.onerror = () => setLive(false);
-  for (const kind of ["message", "receipt", "call", "cleared", "resync"]) {
+  for (const kind of ["message", "receipt", "call", "inbound", "cleared", "resync"]) {
     source.addEventListener(kind, schedule);
   }
 }
 
-// The address says what is shown: #messages, #calls/<call-id>, #messages/<message-id>.
+// The address says what is shown: #messages, #calls/<call-id>, #messages/<message-id>,
+// #conversations/<handset>~<number>.
 // Returns whether the view changed (its list must be fetched).
 function fromHash() {
   const [view, key] = location.hash.slice(1).split("/");
-  if (view !== "messages" && view !== "calls") return false;
+  if (!["messages", "calls", "conversations"].includes(view)) return false;
   const changed = view !== state.view;
   state.view = view;
   state.selected = key ? decodeURIComponent(key) : null;
@@ -235,8 +323,10 @@ function setup() {
     renderList();
   });
   $("clear").addEventListener("click", async () => {
-    if (!confirm(`Forget every ${state.view === "messages" ? "message" : "call"}?`)) return;
-    await fetch(`/_sandbox/${state.view}`, { method: "DELETE" });
+    const kinds = { messages: ["messages"], calls: ["calls"],
+                    conversations: ["messages", "inbound"] }[state.view];
+    if (!confirm(`Forget every ${kinds.join(" and ")}?`)) return;
+    await Promise.all(kinds.map((kind) => fetch(`/_sandbox/${kind}`, { method: "DELETE" })));
     state.selected = null;
     schedule();
   });
