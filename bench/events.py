@@ -24,10 +24,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-sys.path.insert(0, str(Path(__file__).parent))
-from service_overhead import BIN, KEY, free_port, pct, start, wait_for  # noqa: E402
+from nexmo_connector.signing import sign
 
-from nexmo_connector.signing import sign  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))
+from service_overhead import BIN, KEY, free_port, pct, start, wait_for
 
 SIGNATURE = "bench-signature-secret"
 ids = itertools.count(1)
@@ -139,9 +139,9 @@ def main() -> None:
     Path(data, "ceiling.py").write_text(CEILING)
     processes = [start(["sandbox", "--port", str(sandbox_port), "--no-rate-limits"],
                        sandbox_port, env)]  # fmt: skip
-    ceiling = subprocess.Popen([str(BIN / "uvicorn"), "--app-dir", data, "--port", str(ceiling_port),
-                                "--log-level", "warning", "--no-access-log", "ceiling:app"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    uvicorn = [str(BIN / "uvicorn"), "--app-dir", data, "--port", str(ceiling_port),
+               "--log-level", "warning", "--no-access-log", "ceiling:app"]  # fmt: skip
+    ceiling = subprocess.Popen(uvicorn, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     processes.append(ceiling)
     wait_for(ceiling_port)
     storage = ["--data-dir", data]

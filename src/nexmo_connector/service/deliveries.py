@@ -61,7 +61,9 @@ class Deliverer:
         timeout = aiohttp.ClientTimeout(total=TIMEOUT)
         async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as http:
             self._http = http
+            stored = self._context.listeners.stored
             while True:
+                stored.clear()  # before looking: an event stored meanwhile sets it again
                 try:
                     claimed = await self._claim()
                 except Exception:  # the database is away for a moment: look again soon
@@ -70,8 +72,6 @@ class Deliverer:
                 if claimed:
                     await asyncio.gather(*(self._deliver(*item) for item in claimed))
                     continue
-                stored = self._context.listeners.stored
-                stored.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stored.wait(), IDLE)
 

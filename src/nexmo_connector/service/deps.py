@@ -73,14 +73,14 @@ async def _connection(
     A snapshot, not attached to the session: the store changes it by statements."""
     token = _token(request)
     digest = users.token_hash(token)
-    connection = context.owners.get(digest, connection_id)
+    connection = context.owners.get("owner", digest, connection_id)
     if connection is None:
         connection = await connections.owned_by_token(session, digest, connection_id)
         if connection is None:
             if await users.by_token(session, token) is None:
                 raise _unauthorized()
             raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
-        context.owners.put(digest, connection)
+        context.owners.put(connection, "owner", digest, connection_id)
     request.scope["connection_id"] = connection.id
     return connection
 

@@ -62,9 +62,12 @@ async def callback(
     context: Context,
     hook_token: Annotated[str, Path(description="The connection's secret hook token.")],
 ) -> Response:
-    connection = await connections.by_hook_token(session, hook_token)
+    connection = context.owners.get("hook", hook_token)
     if connection is None:
-        raise Problem(404, "not-found", "no such hook")
+        connection = await connections.by_hook_token(session, hook_token)
+        if connection is None:
+            raise Problem(404, "not-found", "no such hook")
+        context.owners.put(connection, "hook", hook_token)
     params = await _params(request)
     client = context.clients.client_for(connection)
     if client.signs and not client.verify_callback(params):

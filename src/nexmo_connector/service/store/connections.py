@@ -56,5 +56,11 @@ async def remove(session: AsyncSession, connection_id: str) -> None:
     await session.execute(delete(Connection).where(Connection.id == connection_id))
 
 
+_BY_HOOK = select(_CONNECTIONS).where(_CONNECTIONS.c.hook_token == bindparam("token"))
+
+
 async def by_hook_token(session: AsyncSession, hook_token: str) -> Connection | None:
-    return await session.scalar(select(Connection).where(Connection.hook_token == hook_token))
+    """The connection a hook token names, as a snapshot outside the session."""
+    connection = await session.connection()
+    row = (await connection.execute(_BY_HOOK, {"token": hook_token})).first()
+    return None if row is None else Connection(**row._mapping)

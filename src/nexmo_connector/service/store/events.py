@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +18,28 @@ from nexmo_connector.service.tables import Event, InboundPart
 PAGE = 100
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ``ON CONFLICT DO NOTHING``."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+
+
+_EVENT_FIELDS = ("connection_id", "type", "data", "dedupe", "created_at")
+
+
+@functools.cache
+def _add_event(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(Event)
+        .values({name: bindparam(name) for name in _EVENT_FIELDS})
+        .on_conflict_do_nothing(index_elements=["connection_id", "dedupe"])
+        .returning(Event.id)
+    )
 
 
 async def add(
@@ -27,19 +47,11 @@ async def add(
 ) -> bool:
     """Store an event and what it owes the connection's subscriptions (the outbox, in the
     same transaction); False when it was stored already (the same ``dedupe``)."""
-    statement = (
-        _insert(session)(Event)
-        .values(
-            connection_id=connection_id,
-            type=type,
-            data=json.dumps(data, separators=(",", ":")),
-            dedupe=dedupe,
-            created_at=time.time(),
-        )
-        .on_conflict_do_nothing(index_elements=["connection_id", "dedupe"])
-        .returning(Event.id)
-    )
-    event_id = (await session.execute(statement)).scalar()
+    data_json = json.dumps(data, separators=(",", ":"))
+    values = {"connection_id": connection_id, "type": type, "dedupe": dedupe,
+              "data": data_json, "created_at": time.time()}  # fmt: skip
+    connection = await session.connection()
+    event_id = (await connection.execute(_add_event(_dialect(session)), values)).scalar()
     if event_id is None:
         return False
     await subscriptions.enqueue(session, connection_id, event_id, type)
@@ -72,7 +84,7 @@ async def last_id(session: AsyncSession, connection_id: str) -> int:
 async def lock_message(session: AsyncSession, connection_id: str, message_key: str) -> None:
     """Hold one message's parts until the transaction ends, so that two parts arriving at
     once (on two replicas) cannot both miss the other (SQLite has one writer anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": f"inbound:{connection_id}:{message_key}"},

@@ -95,24 +95,20 @@ async def for_receipt(
     client_ref: str | None,
     to: str | None,
 ) -> Send | None:
-    """The send a receipt's part belongs to, locked for the receipt's update, detached.
+    """The send a receipt's part belongs to, locked for the receipt's update, as a snapshot.
 
     Found by client-ref (every send has one: the caller's or ours), so that a receipt that
     arrives before Nexmo's answer is stored still finds its send (by its destination)."""
+    table = _TABLE.c
+    query = select(_TABLE).where(table.connection_id == connection_id)
     if client_ref:
-        query = select(Send).where(
-            Send.connection_id == connection_id, Send.client_ref == client_ref
-        )
+        query = query.where(table.client_ref == client_ref)
     else:
-        query = select(Send).where(
-            Send.connection_id == connection_id, Send.message_ids.contains(message_id)
-        )
-    candidates = list(
-        await session.scalars(query.order_by(Send.created_at.desc()).limit(20).with_for_update())
-    )
+        query = query.where(table.message_ids.contains(message_id))
+    query = query.order_by(table.created_at.desc()).limit(20).with_for_update()
+    connection = await session.connection()
+    candidates = [Send(**row._mapping) for row in await connection.execute(query)]
     found = next((s for s in candidates if message_id in s.message_ids.split()), None)
     if found is None:
         found = next((s for s in candidates if not s.message_ids and s.to == to), None)
-    if found is not None:
-        session.expunge(found)
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.service.tables import Delivery, Event, Subscription
@@ -19,26 +19,32 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
-def wants(subscription: Subscription, event_type: str) -> bool:
-    return not subscription.types or event_type in subscription.types.split(",")
-
-
 async def of_connection(session: AsyncSession, connection_id: str) -> list[Subscription]:
     query = select(Subscription).where(Subscription.connection_id == connection_id)
     return list(await session.scalars(query.order_by(Subscription.created_at)))
+
+
+_ACTIVE = select(Subscription.id, Subscription.types).where(
+    Subscription.connection_id == bindparam("connection_id"), Subscription.state == "active"
+)
+_DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 
 
 async def enqueue(
     session: AsyncSession, connection_id: str, event_id: int, event_type: str
 ) -> None:
     """One pending delivery per active subscription that wants the event."""
-    for subscription in await of_connection(session, connection_id):
-        if subscription.state == "active" and wants(subscription, event_type):
-            delivery = Delivery(id=new_id(), subscription_id=subscription.id,
-                                event_id=event_id, state="pending", attempts=0,
-                                due_at=time.time())  # fmt: skip
-            session.add(delivery)
-    await session.flush()
+    connection = await session.connection()
+    active = await connection.execute(_ACTIVE, {"connection_id": connection_id})
+    now = time.time()
+    rows = [
+        {"id": new_id(), "subscription_id": sid, "event_id": event_id, "state": "pending",
+         "attempts": 0, "due_at": now, "created_at": now, "updated_at": now}
+        for sid, types in active
+        if not types or event_type in types.split(",")
+    ]  # fmt: skip
+    if rows:
+        await connection.execute(insert(_DELIVERIES), rows)
 
 
 async def claim(session: AsyncSession, limit: int) -> list[tuple[Delivery, Subscription, Event]]:
