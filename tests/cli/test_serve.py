@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,7 @@ def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
     )
     assert process.stderr is not None
     banner = ""
-    while "curl" not in banner:
+    while "/events?wait" not in banner:
         line = process.stderr.readline()
         if not line:
             break
@@ -45,6 +46,18 @@ def test_serve_prints_a_curl_that_sends_and_keeps_the_demo_across_restarts(
         sent = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, json=json.loads(body))
         assert sent.status_code == 200 and sent.json()["messages"][0]["status"] == 0
         assert "inbox" in banner and "/docs" in banner
+        # two-way SMS out of the box: the handset's curl, then the events' curl
+        handset = re.search(r"curl -s (\S+/_sandbox/inbound) .* -d '(\{.*\})'", banner)
+        assert handset, banner
+        httpx.post(handset.group(1), json=json.loads(handset.group(2))).raise_for_status()
+        events_url = re.search(r"curl -s '(\S+/events)\?wait=25'", banner).group(1)  # type: ignore[union-attr]
+        seen: set[str] = set()
+        deadline = time.monotonic() + 15
+        while not {"sms.status", "sms.inbound"} <= seen:
+            assert time.monotonic() < deadline, seen
+            page = httpx.get(events_url, params={"wait": 2},
+                             headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+            seen |= {event["type"] for event in page["events"]}
     finally:
         process.terminate()
         process.communicate(timeout=20)
@@ -83,3 +96,12 @@ def test_users_and_db_commands(tmp_path: Path) -> None:
         [EXE, "serve", "--public-url", "ftp://x", *data], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "--public-url" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_public_url_too_long_for_nexmos_callbacks_is_refused(tmp_path: Path) -> None:
+    url = "https://" + "a" * 60 + ".example.com"
+    result = subprocess.run([EXE, "serve", "--public-url", url, "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert "--public-url" in result.stderr and "100-character callback" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -21,6 +21,7 @@ from nexmo_connector.cli.common import EXIT_LISTEN, EXIT_USAGE, fail, whole
 if TYPE_CHECKING:
     from nexmo_connector.service.config import ServiceConfig
     from nexmo_connector.service.context import ServiceContext
+    from nexmo_connector.service.setup import Demo
 
 users_app = typer.Typer(help="Users of the service and their tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
@@ -142,8 +143,7 @@ def serve(
     async def ready(context: ServiceContext) -> None:
         from nexmo_connector.service.setup import ensure_demo
 
-        demo = await ensure_demo(context) if context.sandbox_url else None
-        _banner(context, demo[0] if demo else None, demo[1].id if demo else None)
+        _banner(context, await ensure_demo(context) if context.sandbox_url else None)
 
     import uvicorn
 
@@ -154,25 +154,34 @@ def serve(
             sandbox.stop()
 
 
-def _banner(context: ServiceContext, token: str | None, connection_id: str | None) -> None:
-    """Where everything is; on the embedded sandbox, the demo token and a curl that sends."""
+def _banner(context: ServiceContext, demo: Demo | None) -> None:
+    """Where everything is; on the embedded sandbox, the demo token and curls to try."""
     console = Console(stderr=True, soft_wrap=True, highlight=False)
     base = context.public_url
     console.print(f"Nexmo connector listening on [bold]{base}[/]   API docs: {base}/docs")
-    if token is None:
+    if demo is None:
         return
-    console.print(
-        f"  embedded sandbox: {context.sandbox_url}   inbox: {context.sandbox_url}/_sandbox/inbox"
-    )
+    sandbox, token = context.sandbox_url, demo.token
+    connection = f"{base}/v1/connections/{demo.connection.id}"
+    auth = f"-H 'Authorization: Bearer {token}'"
+    json_body = "-H 'Content-Type: application/json'"
+    console.print(f"  embedded sandbox: {sandbox}   inbox: {sandbox}/_sandbox/inbox")
     console.print(f"  demo token: {token}", markup=False)
     console.print("  send an SMS:", markup=False)
     console.print(
-        f"    curl -s {base}/v1/connections/{connection_id}/sms -H 'Authorization: Bearer {token}' "
-        '-H \'Content-Type: application/json\' -d \'{"from": "Acme", "to": "447700900000", '
-        '"text": "Hello from the connector"}\'',
+        f'    curl -s {connection}/sms {auth} {json_body} -d \'{{"from": "Acme", '
+        '"to": "447700900000", "text": "Hello from the connector"}\'',
         markup=False,
-        soft_wrap=True,
     )
+    if demo.number:
+        console.print("  a handset answers (two-way SMS):", markup=False)
+        console.print(
+            f'    curl -s {sandbox}/_sandbox/inbound {json_body} -d \'{{"from": '
+            f'"447700900000", "to": "{demo.number}", "text": "Thanks!"}}\'',
+            markup=False,
+        )
+    console.print("  the events (receipts, replies), waiting up to 25 s:", markup=False)
+    console.print(f"    curl -s '{connection}/events?wait=25' {auth}", markup=False)
 
 
 @users_app.command("add")

@@ -11,6 +11,7 @@ import hmac
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 
@@ -119,8 +120,18 @@ def demo_token(cipher: SecretsCipher) -> str:
     return users.TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-async def ensure_demo(context: ServiceContext) -> tuple[str, Connection]:
-    """The demo user and its connection to the embedded sandbox (idempotent)."""
+@dataclass(frozen=True)
+class Demo:
+    token: str
+    connection: Connection
+    number: str | None
+    """A number the demo account owns (a handset can text it)."""
+
+
+async def ensure_demo(context: ServiceContext) -> Demo:
+    """The demo user and its connection to the embedded sandbox (idempotent), with the
+    sandbox account's receipts and inbound SMS sent to the connection's hooks."""
+    assert context.sandbox_url is not None
     token = demo_token(context.cipher)
     async with context.sessions() as session:
         user = await users.by_name(session, DEMO)
@@ -138,9 +149,10 @@ async def ensure_demo(context: ServiceContext) -> tuple[str, Connection]:
             )
             session.add(connection)
         await session.commit()
-    if context.sandbox_url is not None:  # two-way SMS out of the box
-        hooks = context.hooks_url(connection.hook_token)
-        urls = {"receipt_url": hooks + "/receipts", "inbound_url": hooks + "/inbound"}
-        async with httpx.AsyncClient(base_url=context.sandbox_url, trust_env=False) as http:
-            await http.patch(f"/_sandbox/accounts/{DEFAULT_API_KEY}", json=urls)
-    return token, connection
+    hooks = context.hooks_url(connection.hook_token)
+    urls = {"receipt_url": hooks + "/receipts", "inbound_url": hooks + "/inbound"}
+    async with httpx.AsyncClient(base_url=context.sandbox_url, trust_env=False) as http:
+        (await http.patch(f"/_sandbox/accounts/{DEFAULT_API_KEY}", json=urls)).raise_for_status()
+        numbers = (await http.get("/_sandbox/numbers")).json()["numbers"]
+    number = next((n["msisdn"] for n in numbers if n["api-key"] == DEFAULT_API_KEY), None)
+    return Demo(token, connection, number)
