@@ -22,6 +22,21 @@ _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("send_id"))
 _SENT = _UPDATE.returning(_TABLE.c.receipts)
 
 
+def _newest(condition: Any) -> Any:
+    """The connection's newest 20 sends meeting ``condition``, locked (PostgreSQL)."""
+    return (
+        select(_TABLE)
+        .where(_TABLE.c.connection_id == bindparam("connection_id"), condition)
+        .order_by(_TABLE.c.created_at.desc())
+        .limit(20)
+        .with_for_update()
+    )
+
+
+_BY_CLIENT_REF = _newest(_TABLE.c.client_ref == bindparam("ref"))
+_BY_PART = _newest(_TABLE.c.message_ids.contains(bindparam("part")))
+
+
 async def record(session: AsyncSession, send: Send) -> None:
     """Write a new send (the table's defaults fill the fields left unset)."""
     values = {name: getattr(send, name) for name in _COLUMNS}
@@ -99,15 +114,12 @@ async def for_receipt(
 
     Found by client-ref (every send has one: the caller's or ours), so that a receipt that
     arrives before Nexmo's answer is stored still finds its send (by its destination)."""
-    table = _TABLE.c
-    query = select(_TABLE).where(table.connection_id == connection_id)
     if client_ref:
-        query = query.where(table.client_ref == client_ref)
+        query, params = _BY_CLIENT_REF, {"connection_id": connection_id, "ref": client_ref}
     else:
-        query = query.where(table.message_ids.contains(message_id))
-    query = query.order_by(table.created_at.desc()).limit(20).with_for_update()
+        query, params = _BY_PART, {"connection_id": connection_id, "part": message_id}
     connection = await session.connection()
-    candidates = [Send(**row._mapping) for row in await connection.execute(query)]
+    candidates = [Send(**row._mapping) for row in await connection.execute(query, params)]
     found = next((s for s in candidates if message_id in s.message_ids.split()), None)
     if found is None:
         found = next((s for s in candidates if not s.message_ids and s.to == to), None)
