@@ -27,7 +27,7 @@ from aiohttp import web
 from nexmo_connector.signing import sign
 
 sys.path.insert(0, str(Path(__file__).parent))
-from service_overhead import BIN, KEY, free_port, pct, start, wait_for
+from service_overhead import BIN, KEY, free_port, pct, start, start_service, wait_for
 
 SIGNATURE = "bench-signature-secret"
 ids = itertools.count(1)
@@ -144,18 +144,8 @@ def main() -> None:
     ceiling = subprocess.Popen(uvicorn, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     processes.append(ceiling)
     wait_for(ceiling_port)
-    storage = ["--data-dir", data]
-    if options.database_url:
-        storage += ["--database-url", options.database_url]
-    token = json.loads(subprocess.run([str(BIN / "nexmo-connector"), "users", "add", "bench",
-                                       "--json", *storage], env=env, capture_output=True,
-                                      check=True).stdout)["token"]  # fmt: skip
-    upstream = f"http://127.0.0.1:{sandbox_port}"
-    serve = ["serve", "--port", str(service_port), "--upstream-rest-url", upstream,
-             "--upstream-api-url", upstream, "--upstream-rate", "0", *storage]  # fmt: skip
-    if options.redis_url:
-        serve += ["--redis-url", options.redis_url]
-    processes.append(start(serve, service_port, env))
+    service, token = start_service(options, data, sandbox_port, service_port, env)
+    processes.append(service)
     options.ceiling = f"http://127.0.0.1:{ceiling_port}/hook"
     try:
         rates = asyncio.run(measure(options, f"http://127.0.0.1:{service_port}", token))

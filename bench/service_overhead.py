@@ -57,6 +57,30 @@ def start(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[b
     return process
 
 
+def start_service(
+    options: argparse.Namespace,
+    data: str,
+    sandbox_port: int,
+    port: int,
+    env: dict[str, str],
+    *flags: str,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``serve`` on the sandbox (pacing off), on SQLite or ``--database-url``/``--redis-url``
+    from ``options``; with a user ``bench`` and its token."""
+    storage = ["--data-dir", data]
+    if options.database_url:
+        storage += ["--database-url", options.database_url]
+    token = json.loads(subprocess.run([str(BIN / "nexmo-connector"), "users", "add", "bench",
+                                       "--json", *storage], env=env, capture_output=True,
+                                      check=True).stdout)["token"]  # fmt: skip
+    upstream = f"http://127.0.0.1:{sandbox_port}"
+    serve = ["serve", "--port", str(port), "--upstream-rest-url", upstream,
+             "--upstream-api-url", upstream, "--upstream-rate", "0", *flags, *storage]  # fmt: skip
+    if options.redis_url:
+        serve += ["--redis-url", options.redis_url]
+    return start(serve, port, env), token
+
+
 class Target:
     """Where a send goes: the sandbox's /sms/json (form) or a connection's /sms (JSON)."""
 
@@ -141,19 +165,8 @@ def main() -> None:
     sandbox_args = ["sandbox", "--port", str(sandbox_port), "--no-rate-limits",
                     "--balance", "1000000000", "--receipt-delay", "3600"]  # fmt: skip
     sandbox = start(sandbox_args, sandbox_port, env)
-    storage = ["--data-dir", data]
-    if options.database_url:
-        storage += ["--database-url", options.database_url]
-    token = json.loads(subprocess.run([str(BIN / "nexmo-connector"), "users", "add", "bench",
-                                       "--json", *storage], env=env, capture_output=True,
-                                      check=True).stdout)["token"]  # fmt: skip
-    upstream = f"http://127.0.0.1:{sandbox_port}"
-    serve = ["serve", "--port", str(service_port), "--upstream-rest-url", upstream,
-             "--upstream-api-url", upstream, "--upstream-rate", "0",
-             "--throttle", "1000000/second", *storage]  # fmt: skip
-    if options.redis_url:
-        serve += ["--redis-url", options.redis_url]
-    service = start(serve, service_port, env)
+    service, token = start_service(options, data, sandbox_port, service_port, env,
+                                   "--throttle", "1000000/second")  # fmt: skip
     try:
         url = f"http://127.0.0.1:{service_port}"
         one = asyncio.run(connect(url, token, 1, "one"))
@@ -162,7 +175,7 @@ def main() -> None:
             if options.connections
             else []
         )
-        direct, through = Target(upstream), Target(url, token, one)
+        direct, through = Target(f"http://127.0.0.1:{sandbox_port}"), Target(url, token, one)
         spread = Target(url, token, many)
         lat: dict[str, list[float]] = {"direct": [], "service": []}
         rate: dict[str, list[float]] = {"direct": [], "service": [], "one": [], "many": []}

@@ -15,11 +15,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import Field, field_validator
 
-from nexmo_connector.phone import InvalidNumber, check_msisdn
 from nexmo_connector.rules import MAX_TEXT_CHARS, is_digits
 from nexmo_connector.sandbox.context import Sandbox
 from nexmo_connector.sandbox.dispatch import new_webhook
-from nexmo_connector.sandbox.inspection import Input
+from nexmo_connector.sandbox.inspection import Input, possible_msisdn
 from nexmo_connector.sandbox.records import Account, Inbound, Webhook
 from nexmo_connector.signing import sign
 from nexmo_connector.sms import is_gsm7, sms_parts
@@ -37,14 +36,7 @@ class InboundIn(Input):
         None, description="unicode when the text needs it, unless given"
     )
 
-    @field_validator("from_")
-    @classmethod
-    def _handset(cls, value: str) -> str:
-        try:
-            check_msisdn(value)
-        except InvalidNumber as exc:
-            raise ValueError(str(exc)) from None
-        return value
+    _handset = field_validator("from_")(possible_msisdn)
 
     @field_validator("to")
     @classmethod

@@ -23,6 +23,15 @@ ClearableKind = Literal[
 ]
 
 
+def possible_msisdn(value: str) -> str:
+    """``value`` when it can be a phone number, else ``ValueError`` (for model validators)."""
+    try:
+        check_msisdn(value)
+    except InvalidNumber as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
 def _sandbox(request: Request) -> Sandbox:
     return request.app.state.sandbox
 
@@ -106,14 +115,7 @@ class NumberIn(Input):
     mo_http_url: str | None = None
     cost: Decimal = Field(Decimal("1.00"), ge=0)
 
-    @field_validator("msisdn")
-    @classmethod
-    def _possible(cls, value: str) -> str:
-        try:
-            check_msisdn(value)
-        except InvalidNumber as exc:
-            raise ValueError(str(exc)) from None
-        return value
+    _possible = field_validator("msisdn")(possible_msisdn)
 
     _check_url = field_validator("mo_http_url")(check_url)
 
