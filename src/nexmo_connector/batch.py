@@ -84,6 +84,30 @@ class Row:
     digest: str
 
 
+def make_row(
+    line: int,
+    sender: str,
+    template: Template,
+    values: Mapping[str, str],
+    to: str,
+    options: Mapping[str, object],
+    client_ref: str | None = None,
+) -> Row:
+    """One validated row: the template filled from ``values``, sent to ``to`` (or a
+    ``ValidationError`` naming the field)."""
+    from nexmo_connector.models import validated
+
+    request = validated(
+        SmsRequest,
+        from_=sender,
+        to=to,
+        text=template.fill(values),
+        client_ref=client_ref,
+        **options,
+    )
+    return Row(line, request, digest(request))
+
+
 def digest(request: SmsRequest) -> str:
     """Hash of what a row sends, its client-ref aside: a changed row is another message."""
     content = json.dumps(request.to_wire() | {"client-ref": ""}, sort_keys=True)
@@ -125,6 +149,12 @@ class Journal(Protocol):
 
 
 # -- pacing ---------------------------------------------------------------------------
+class Paces(Protocol):
+    """What spaces a batch's sends: ``wait`` returns when the next one may start."""
+
+    async def wait(self) -> None: ...
+
+
 class Pacer:
     """Evenly spaced starts: at most ``rate`` per second, also below one per second."""
 
@@ -183,12 +213,14 @@ class BatchSender:
     journal: Journal
     client: AsyncNexmoClient
     lookup: SentLookup
-    pacer: Pacer
+    pacer: Paces
     concurrency: int = 8
     resend_unknown: bool = False
     entries: dict[int, Entry] = field(default_factory=dict)
     fatal: errors.NexmoError | None = None
     totals: Totals = field(default_factory=Totals)
+    stopped: bool = False
+    """Set by :meth:`stop`: no row starts any more (those in flight finish)."""
 
     def __post_init__(self) -> None:
         self.rows = [_with_ref(row, self.batch) for row in self.rows]
@@ -208,7 +240,10 @@ class BatchSender:
             if entry.state in ("sent", "inflight", "unknown"):
                 conflicts.append(row.line)
                 continue
-            self.entries[row.line] = Entry(row.line, entry.client_ref, row.request.to, row.digest)
+            request = row.request
+            self.entries[row.line] = Entry(
+                row.line, request.client_ref or "", request.to, row.digest
+            )
         self.totals = Totals()
         for entry in self.entries.values():
             if entry.state == "sent":
@@ -295,15 +330,19 @@ class BatchSender:
                 self._found(entry, found)
         await self.journal.save(self.batch, entry)
 
+    def stop(self) -> None:
+        """Start no more rows (a cancelled batch); the rows in flight are finished."""
+        self.stopped = True
+
     async def run(self, progress: Callable[[], None] | None = None) -> None:
         """Send every pending row, ``concurrency`` at a time, paced; ``progress`` after each."""
         queue = list(reversed(self.pending()))
 
         async def worker() -> None:
-            while queue and self.fatal is None:
+            while queue and self.fatal is None and not self.stopped:
                 row = queue.pop()
                 await self.pacer.wait()
-                if self.fatal is not None:
+                if self.fatal is not None or self.stopped:
                     queue.append(row)
                     return
                 await self._send(row, self.entry(row))

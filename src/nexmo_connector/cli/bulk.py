@@ -130,8 +130,7 @@ def _read_row(
     ref_column: str | None,
     options: dict[str, Any],
 ) -> None:
-    from nexmo_connector.batch import Row, digest
-    from nexmo_connector.models import SmsRequest, validated
+    from nexmo_connector.batch import make_row
 
     if None in values or any(v is None for v in values.values()):
         parsed.problems.append((line, "wrong number of fields"))
@@ -139,19 +138,13 @@ def _read_row(
     if ref_column is not None and not values[ref_column]:
         parsed.problems.append((line, f"--client-ref-column: the {ref_column!r} cell is empty"))
         return
+    ref = values[ref_column] if ref_column else None
     try:
-        request = validated(
-            SmsRequest,
-            from_=sender,
-            to=values[to_column],
-            text=template.fill(values),
-            client_ref=values[ref_column] if ref_column else None,
-            **options,
-        )
+        row = make_row(line, sender, template, values, values[to_column], options, ref)
     except errors.ValidationError as exc:
         parsed.problems.append((line, f"{flag(exc.field)}: {exc.reason}"))
         return
-    parsed.rows.append(Row(line, request, digest(request)))
+    parsed.rows.append(row)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -17,6 +17,7 @@ from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.routes import (
     actions,
+    batches,
     connections,
     events,
     health,
@@ -101,7 +102,7 @@ def create_app(
             yield
 
     app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)
-    for module in (connections, actions, events, subscriptions, hooks, health):
+    for module in (connections, actions, batches, events, subscriptions, hooks, health):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(RequestLog, log_format=config.log_format)

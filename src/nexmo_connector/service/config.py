@@ -44,6 +44,8 @@ class ServiceConfig(BaseSettings):
     sandbox_port: int = Field(14000, ge=0, le=65535)
     idempotency_hours: float = Field(24.0, gt=0)
     log_format: str = Field("text", pattern="^(text|json)$")
+    batch_share: float = Field(0.8, gt=0, le=1)
+    """The share of each connection's throttle window batches may use."""
     delivery_retry_scale: float = Field(1.0, ge=0, le=100)
     """Multiplies the subscribers' retry schedule (tests compress it)."""
     webhook_allow: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -54,6 +55,8 @@ class ServiceContext:
     metrics: Metrics = field(default_factory=Metrics)
     owners: Owners = field(default_factory=Owners)
     listeners: Listeners = field(default_factory=Listeners)
+    batches_queued: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a batch is created here (the batch runner waits on it)."""
 
     def hooks_url(self, hook_token: str) -> str:
         """Where Nexmo posts a connection's callbacks (``/receipts``, ``/inbound``, ``/calls``)."""

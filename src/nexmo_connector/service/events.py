@@ -18,7 +18,7 @@ from nexmo_connector.service.store import events, sends
 from nexmo_connector.service.tables import Connection, Send
 
 FAILURES = ("failed", "expired", "rejected")
-EventType = Literal["sms.receipt", "sms.status", "sms.inbound", "call.status"]
+EventType = Literal["sms.receipt", "sms.status", "sms.inbound", "call.status", "batch.finished"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 Params = Mapping[str, str]

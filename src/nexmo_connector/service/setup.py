@@ -18,6 +18,7 @@ import httpx
 from nexmo_connector.client import API_URL, REST_URL
 from nexmo_connector.sandbox.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from nexmo_connector.service import incomplete
+from nexmo_connector.service.batches import BatchRunner
 from nexmo_connector.service.clients import ClientPool
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.context import ServiceContext
@@ -92,6 +93,7 @@ async def open_context(
         background = [
             asyncio.create_task(incomplete.sweep(context), name="incomplete-inbound"),
             asyncio.create_task(Deliverer(context).run(), name="deliveries"),
+            asyncio.create_task(BatchRunner(context).run(), name="batches"),
         ]
         try:
             yield context

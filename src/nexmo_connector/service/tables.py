@@ -186,3 +186,56 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
     updated_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Batch(Base):
+    """Many SMS from one template, each sent exactly once; run by one replica at a time."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    """The template (``{column}`` placeholders)."""
+    options: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the SMS keys every row gets."""
+    resend_unknown: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    """``queued``, ``running``, ``finished``, ``cancelled`` or ``paused`` (credentials refused)."""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The running replica's lease; when it runs out another replica resumes the batch."""
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class BatchRow(Base):
+    """One row of a batch and where its send stands (the engine's journal entry)."""
+
+    __tablename__ = "batch_rows"
+    __table_args__ = (Index("ix_batch_rows_state", "batch_id", "state"),)
+
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """From 1, in the order given."""
+    to: Mapped[str] = mapped_column(String(32))
+    values: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: the row's columns (the template is filled from them)."""
+    client_ref: Mapped[str] = mapped_column(String(40), default="")
+    digest: Mapped[str] = mapped_column(String(16), default="")
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    """The engine's (``pending``, ``inflight``, ``sent``, ``rejected``, ``unknown``), or
+    ``invalid`` (skipped at creation) and ``cancelled``."""
+    message_ids: Mapped[str] = mapped_column(Text, default="")
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+    price: Mapped[str] = mapped_column(String(32), default="0")
+    error: Mapped[str] = mapped_column(Text, default="")
+    error_kind: Mapped[str] = mapped_column(String(16), default="")
+    updated: Mapped[float] = mapped_column(Float, default=0.0)

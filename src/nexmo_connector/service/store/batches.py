@@ -1,0 +1,178 @@
+"""Batches and their rows: the service's journal of the batch engine."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexmo_connector.batch import Entry, RowState
+from nexmo_connector.service.tables import Batch, BatchRow
+
+PAGE = 500
+ROW_STATES = ("pending", "inflight", "sent", "rejected", "invalid", "unknown", "cancelled")
+_ROWS: Table = BatchRow.__table__  # type: ignore[assignment]
+_SAVED = ("state", "client_ref", "digest", "message_ids", "parts", "price", "error",
+          "error_kind", "updated")  # fmt: skip
+_SAVE = (
+    update(_ROWS)
+    .where(_ROWS.c.batch_id == bindparam("batch"), _ROWS.c.line == bindparam("row"))
+    .values({name: bindparam(name) for name in _SAVED})
+)
+
+
+async def add(session: AsyncSession, batch: Batch, rows: list[dict[str, Any]]) -> None:
+    """A new batch and every row (``line``, ``to``, ``values``, ``state``, ``error``)."""
+    session.add(batch)
+    await session.flush()
+    connection = await session.connection()
+    for start in range(0, len(rows), 1000):
+        chunk = [
+            {"batch_id": batch.id, "client_ref": "", "digest": "", "message_ids": "", "parts": 0,
+             "price": "0", "error_kind": "", "updated": 0.0, **row}
+            for row in rows[start : start + 1000]
+        ]  # fmt: skip
+        await connection.execute(insert(_ROWS), chunk)
+
+
+async def get(session: AsyncSession, connection_id: str, batch_id: str) -> Batch | None:
+    batch = await session.get(Batch, batch_id)
+    return batch if batch is not None and batch.connection_id == connection_id else None
+
+
+async def of_connection(session: AsyncSession, connection_id: str) -> list[Batch]:
+    query = select(Batch).where(Batch.connection_id == connection_id)
+    return list(await session.scalars(query.order_by(Batch.created_at.desc()).limit(100)))
+
+
+async def totals(session: AsyncSession, batch_id: str) -> dict[str, Any]:
+    """Rows by state, parts and price (EUR, a string; ``None`` when a sent row's is unknown)."""
+    counts = dict.fromkeys(ROW_STATES, 0)
+    parts, price, unpriced = 0, Decimal(0), False
+    rows = await session.execute(
+        select(BatchRow.state, BatchRow.parts, BatchRow.price).where(BatchRow.batch_id == batch_id)
+    )
+    for state, row_parts, row_price in rows:
+        counts[state] = counts.get(state, 0) + 1
+        if state == "sent":
+            parts += row_parts
+            if row_price == "":
+                unpriced = True
+            else:
+                price += Decimal(row_price)
+    counts["pending"] += counts.pop("inflight")
+    counts["rows"] = sum(counts.values())
+    return {"totals": counts, "parts": parts, "price": None if unpriced else str(price)}
+
+
+async def rows(
+    session: AsyncSession,
+    batch_id: str,
+    state: str | None,
+    after: int,
+    limit: int | None = PAGE,
+    states: tuple[str, ...] = (),
+) -> list[BatchRow]:
+    """Rows after line ``after``, in order (of one ``state``, or of ``states``)."""
+    query = select(BatchRow).where(BatchRow.batch_id == batch_id, BatchRow.line > after)
+    if state is not None:
+        query = query.where(BatchRow.state == state)
+    if states:
+        query = query.where(BatchRow.state.in_(states))
+    return list(await session.scalars(query.order_by(BatchRow.line).limit(limit)))
+
+
+async def cancel(session: AsyncSession, batch_id: str) -> None:
+    """Pending rows are not sent; the batch ends ``cancelled`` (rows in flight finish)."""
+    await session.execute(
+        update(BatchRow)
+        .where(BatchRow.batch_id == batch_id, BatchRow.state == "pending")
+        .values(state="cancelled", updated=time.time())
+    )
+    await session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.state.in_(("queued", "running", "paused")))
+        .values(state="cancelled", finished_at=time.time())
+    )
+
+
+# -- running ------------------------------------------------------------------------------
+async def claim(session: AsyncSession, lease: float) -> Batch | None:
+    """The oldest batch to run (queued, or running with its lease run out), leased to us."""
+    now = time.time()
+    query = (
+        select(Batch)
+        .where(
+            Batch.state.in_(("queued", "running")),
+            or_(Batch.claimed_until.is_(None), Batch.claimed_until < now),
+        )
+        .order_by(Batch.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    batch = await session.scalar(query)
+    if batch is None:
+        return None
+    batch.claimed_until = now + lease
+    batch.state = "running"
+    batch.started_at = batch.started_at or now
+    return batch
+
+
+async def renew(session: AsyncSession, batch_id: str, lease: float) -> str | None:
+    """Hold the batch ``lease`` seconds more; its state now (None: it is gone)."""
+    await session.execute(
+        update(Batch).where(Batch.id == batch_id).values(claimed_until=time.time() + lease)
+    )
+    return await session.scalar(select(Batch.state).where(Batch.id == batch_id))
+
+
+async def release(
+    session: AsyncSession, batch_id: str, state: str, error: str | None, retry_in: float = 0
+) -> None:
+    """The run is over: ``finished``, ``paused`` or (``running``) to be resumed later."""
+    changes: dict[str, Any] = {"error": error, "claimed_until": time.time() + retry_in}
+    if state in ("finished", "paused"):
+        changes |= {"state": state, "finished_at": time.time() if state == "finished" else None}
+    await session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.state == "running").values(**changes)
+    )
+
+
+async def entries(session: AsyncSession, batch_id: str) -> dict[int, Entry]:
+    found = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id))
+    return {
+        row.line: Entry(
+            line=row.line,
+            client_ref=row.client_ref,
+            recipient=row.to,
+            digest=row.digest,
+            state=cast(RowState, row.state),
+            message_ids=row.message_ids,
+            parts=row.parts,
+            price=row.price,
+            error=row.error,
+            error_kind=row.error_kind,  # type: ignore[arg-type]
+            updated=row.updated,
+        )
+        for row in found.scalars()
+    }
+
+
+async def save(session: AsyncSession, batch_id: str, entry: Entry) -> None:
+    connection = await session.connection()
+    await connection.execute(
+        _SAVE,
+        {"batch": batch_id, "row": entry.line, "state": entry.state,
+         "client_ref": entry.client_ref, "digest": entry.digest, "message_ids": entry.message_ids,
+         "parts": entry.parts, "price": entry.price, "error": entry.error,
+         "error_kind": entry.error_kind, "updated": entry.updated},
+    )  # fmt: skip
+
+
+def values_of(row: BatchRow) -> dict[str, str]:
+    return dict(json.loads(row.values))
