@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service.server import ServiceServer
-from tests.service.conftest import User, service_config
+from tests.service.conftest import SECRET_KEY, User, fresh_database, service_config
 
 
 def numbers(count: int, start: int = 447400100000) -> list[str]:
@@ -115,3 +123,79 @@ def test_cancel_stops_pending_rows_and_interactive_calls_get_through(
     assert totals["cancelled"] > 0 and totals["sent"] + totals["cancelled"] == 40
     assert len(http.get("/_sandbox/messages").json()["messages"]) == totals["sent"]
     assert totals["sent"] <= 8 * 2  # the batch's share (80%) of at most two 2 s windows
+
+
+def test_a_sigkill_mid_batch_then_a_restart_sends_every_row_once(
+    sandbox: SandboxServer, tmp_path: Path, http: httpx.Client
+) -> None:
+    port, data = free_port("127.0.0.1"), tmp_path / "data"
+    env = {**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": SECRET_KEY}
+    command = [str(Path(sys.executable).parent / "nexmo-connector"), "serve", "--port", str(port),
+               "--data-dir", str(data), "--upstream-rest-url", sandbox.url,
+               "--upstream-api-url", sandbox.url, "--upstream-rate", "0",
+               "--throttle", "100000/60 seconds"]  # fmt: skip
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    return process
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+
+    first = start()
+    running = SimpleNamespace(config=service_config(data, sandbox), url=f"http://127.0.0.1:{port}")
+    user = User(running, "pia")  # type: ignore[arg-type]
+    connection = user.connect()
+    http.put("/_sandbox/faults/sms", json={"latency-ms": 300}).raise_for_status()
+    rows = [{"to": to} for to in numbers(80)]
+    created = user.http.post(f"/v1/connections/{connection['id']}/batches",
+                             json={"from": "Acme", "text": "Hi", "rows": rows})  # fmt: skip
+    deadline = time.monotonic() + 20
+    while len(http.get("/_sandbox/messages").json()["messages"]) < 20:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)  # with sends in flight (each takes 300 ms)
+    first.wait(timeout=10)
+    http.delete("/_sandbox/faults").raise_for_status()
+    second = start()
+    try:
+        batch = finished(user, created.headers["location"])
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
+        user.http.close()
+    sent = http.get("/_sandbox/messages").json()["messages"]
+    assert Counter(m["to"] for m in sent) == Counter(numbers(80))
+    assert batch["totals"]["sent"] + batch["totals"]["unknown"] == 80
+
+
+def test_two_replicas_share_one_batch_and_send_each_row_once(
+    sandbox: SandboxServer, tmp_path: Path, postgres_url: str, redis_url: str, http: httpx.Client
+) -> None:
+    shared = {"database_url": fresh_database(postgres_url), "redis_url": redis_url,
+              "throttle": "100000/60 seconds"}  # fmt: skip
+    http.put("/_sandbox/faults/sms", json={"latency-ms": 20}).raise_for_status()
+    with ServiceServer(service_config(tmp_path / "a", sandbox, **shared)) as a:
+        with ServiceServer(service_config(tmp_path / "b", sandbox, **shared)) as b:
+            user = User(a, "quin")
+            connection = user.connect()
+            rows = [{"to": to} for to in numbers(600)]
+            created = user.http.post(f"/v1/connections/{connection['id']}/batches",
+                                     json={"from": "Acme", "text": "Hi", "rows": rows})  # fmt: skip
+            batch = finished(user, created.headers["location"], timeout=120)
+            by_replica = [sent_rows(server) for server in (a, b)]
+            user.http.close()
+    assert batch["totals"]["sent"] == 600
+    assert all(count > 0 for count in by_replica) and sum(by_replica) == 600, by_replica
+    sent = http.get("/_sandbox/messages").json()["messages"]
+    assert Counter(m["to"] for m in sent) == Counter(numbers(600))
+
+
+def sent_rows(server: ServiceServer) -> int:
+    metrics = httpx.get(server.url + "/metrics").text
+    found = re.search(r'nexmo_connector_batch_rows_total\{state="sent"\} (\S+)', metrics)
+    return int(float(found.group(1))) if found else 0

@@ -26,7 +26,10 @@ from nexmo_connector.service.tables import Batch, Connection
 from nexmo_connector.throttle import RateLimiter
 
 log = logging.getLogger("nexmo_connector.service.batches")
-LEASE = 30.0
+LEASE = 10.0
+"""Seconds a replica holds its rows (renewed each second while it sends them)."""
+CHUNK = 200
+"""Rows a replica claims at a time (and holds in memory)."""
 IDLE = 1.0
 CHECK = 1.0
 """Seconds between looks at whether the batch was cancelled or deleted."""
@@ -38,14 +41,14 @@ def client_ref_prefix(batch_id: str) -> str:
 
 
 class Journal:
-    """The engine's journal over the batch's rows."""
+    """The engine's journal over some rows of a batch (those this replica holds)."""
 
-    def __init__(self, context: ServiceContext, batch_id: str) -> None:
-        self._context, self._batch_id = context, batch_id
+    def __init__(self, context: ServiceContext, batch_id: str, lines: list[int]) -> None:
+        self._context, self._batch_id, self._lines = context, batch_id, lines
 
     async def entries(self, batch: str) -> dict[int, Entry]:
         async with self._context.sessions() as session:
-            return await batches.entries(session, self._batch_id)
+            return await batches.entries(session, self._batch_id, self._lines)
 
     async def save(self, batch: str, entry: Entry) -> None:
         entry.updated = time.time()
@@ -74,51 +77,55 @@ class ThrottlePacer:
 
 
 class BatchRunner:
-    """This replica's batches, one at a time, for as long as it runs."""
+    """This replica's share of every batch: a chunk of rows at a time, for as long as it runs.
+
+    Several replicas work on one batch at once, each on the rows it claimed."""
 
     def __init__(self, context: ServiceContext) -> None:
         self._context = context
 
     async def run(self) -> None:
         wake = self._context.batches_queued
+        if self._context.config.sqlalchemy_url().startswith("sqlite"):
+            async with self._context.sessions() as session:  # the only replica: no one else
+                await batches.forget_claims(session)  # holds a claim a killed run left
+                await session.commit()
         while True:
             wake.clear()
             try:
-                batch = await self._claim()
-                if batch is not None:
-                    await self._run(batch)
+                if await self._one_chunk():
                     continue
             except Exception:  # the database is away for a moment: look again soon
                 log.exception("cannot run batches")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), IDLE)
 
-    async def _claim(self) -> Batch | None:
-        async with self._context.sessions() as session:
-            batch = await batches.claim(session, LEASE)
-            await session.commit()
-        return batch
-
-    async def _run(self, batch: Batch) -> None:
+    async def _one_chunk(self) -> bool:
+        """Claim and send some rows; False when there was nothing to do."""
         context = self._context
         async with context.sessions() as session:
+            claimed = await batches.claim_rows(session, LEASE, CHUNK)
+            await session.commit()
+        if claimed is None:
+            return False
+        batch, rows = claimed
+        lines = [row.line for row in rows]
+        async with context.sessions() as session:
             connection = await session.get(Connection, batch.connection_id)
-            open_rows = await batches.rows(session, batch.id, None, 0, limit=None,
-                                           states=("pending", "inflight", "unknown"))  # fmt: skip
         if connection is None:
-            return
+            return True  # deleted with its batches
         client = context.clients.client_for(connection)
         sandbox = context.sandbox_url is not None or is_loopback(client.rest_url)
         sender = BatchSender(
             client_ref_prefix(batch.id),
-            rows=[row_of(batch, r.line, batches.values_of(r), r.to) for r in open_rows],
-            journal=Journal(context, batch.id),
+            rows=[row_of(batch, r.line, batches.values_of(r), r.to) for r in rows],
+            journal=Journal(context, batch.id, lines),
             client=client,
             lookup=SentLookup(client, sandbox=sandbox),
             pacer=ThrottlePacer(context.throttle, connection.id, context.config.batch_share),
             resend_unknown=batch.resend_unknown,
         )
-        keeper = asyncio.create_task(self._keep(batch.id, sender))
+        keeper = asyncio.create_task(self._keep(batch.id, lines, sender))
         try:
             await sender.load()
             await sender.resolve_unknown()
@@ -127,37 +134,42 @@ class BatchRunner:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
-        await self._end(batch, connection, sender)
+        for entry in sender.entries.values():
+            context.metrics.batch_rows.labels(entry.state).inc()
+        await self._after(batch, connection, lines, sender)
+        return True
 
-    async def _keep(self, batch_id: str, sender: BatchSender) -> None:
-        """Renew the lease; stop the sender when the batch is cancelled or deleted."""
+    async def _keep(self, batch_id: str, lines: list[int], sender: BatchSender) -> None:
+        """Renew the rows' lease; stop the sender when the batch is cancelled or deleted."""
         while True:
             await asyncio.sleep(CHECK)
             async with self._context.sessions() as session:
-                state = await batches.renew(session, batch_id, LEASE)
+                state = await batches.renew(session, batch_id, lines, LEASE)
                 await session.commit()
             if state != "running":
                 sender.stop()
 
-    async def _end(self, batch: Batch, connection: Connection, sender: BatchSender) -> None:
-        fatal = sender.fatal
+    async def _after(
+        self, batch: Batch, connection: Connection, lines: list[int], sender: BatchSender
+    ) -> None:
+        fatal, ended = sender.fatal, False
         async with self._context.sessions() as session:
+            await batches.let_go(session, batch.id, lines)
             if isinstance(fatal, errors.AuthenticationError):
                 await connections.set_status(session, connection.id, "rejected")
-                await batches.release(session, batch.id, "paused", str(fatal))
+                await batches.end(session, batch.id, "paused", str(fatal))
                 self._context.owners.forget(connection.id)
-            elif fatal is not None:  # upstream unreachable: try again in a while
-                await batches.release(session, batch.id, "running", str(fatal), retry_in=10)
-            elif not sender.stopped:
-                await batches.release(session, batch.id, "finished", None)
-                summary = await batches.totals(session, batch.id)
-                data = {"batch_id": batch.id, **summary}
-                await stored_events.add(
-                    session, connection.id, "batch.finished", data, f"batch:{batch.id}"
-                )
+            elif fatal is None and not await batches.open_rows(session, batch.id):
+                ended = await batches.end(session, batch.id, "finished", None)
+            if ended:
+                data = {"batch_id": batch.id, **await batches.totals(session, batch.id)}
+                key = f"batch:{batch.id}"
+                await stored_events.add(session, connection.id, "batch.finished", data, key)
             await session.commit()
-        if fatal is None and not sender.stopped:
+        if ended:
             await self._context.listeners.notify(connection.id)
+        elif fatal is not None and not isinstance(fatal, errors.AuthenticationError):
+            await asyncio.sleep(IDLE)  # upstream unreachable: the rows wait a moment
 
 
 def row_of(batch: Batch, line: int, values: dict[str, str], to: str) -> Row:

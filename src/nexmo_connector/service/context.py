@@ -40,6 +40,12 @@ class Metrics:
             ["operation"],
             registry=self.registry,
         )
+        self.batch_rows = Counter(
+            "nexmo_connector_batch_rows",
+            "Batch rows this replica worked on, by the state it left them in",
+            ["state"],
+            registry=self.registry,
+        )
 
 
 @dataclass

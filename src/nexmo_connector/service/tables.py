@@ -207,8 +207,6 @@ class Batch(Base):
     """``queued``, ``running``, ``finished``, ``cancelled`` or ``paused`` (credentials refused)."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     rows: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
-    """The running replica's lease; when it runs out another replica resumes the batch."""
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -239,3 +237,6 @@ class BatchRow(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     error_kind: Mapped[str] = mapped_column(String(16), default="")
     updated: Mapped[float] = mapped_column(Float, default=0.0)
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """A replica's lease on the row; when it runs out another replica takes the row over
+    (an in-flight one is looked up first)."""

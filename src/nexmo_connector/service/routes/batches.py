@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
@@ -128,6 +129,8 @@ async def create(
                 return await _answer(context, session, earlier, replayed=True)
     _, rows = _validated(body, skip_invalid)
     batch = _new_batch(connection, body, len(rows))
+    if all(row["state"] == "invalid" for row in rows):  # nothing to send: done already
+        batch.state, batch.finished_at = "finished", time.time()
     await batches.add(session, batch, rows)
     if key is not None:
         record = await idempotency.claim(session, connection.id, "CreateBatch", key, wanted)

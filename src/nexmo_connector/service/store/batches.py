@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.batch import Entry, RowState
@@ -101,50 +101,91 @@ async def cancel(session: AsyncSession, batch_id: str) -> None:
 
 
 # -- running ------------------------------------------------------------------------------
-async def claim(session: AsyncSession, lease: float) -> Batch | None:
-    """The oldest batch to run (queued, or running with its lease run out), leased to us."""
+OPEN = ("pending", "inflight")
+"""Rows still to be sent or resolved."""
+
+
+async def claim_rows(
+    session: AsyncSession, lease: float, limit: int
+) -> tuple[Batch, list[BatchRow]] | None:
+    """Up to ``limit`` open rows of the oldest batch that has some, leased to this replica
+    (others skip them: ``SKIP LOCKED``); an in-flight row is claimable only once the lease
+    of the replica that sent it ran out."""
     now = time.time()
+    claimable = or_(BatchRow.claimed_until.is_(None), BatchRow.claimed_until < now)
+    active = select(Batch.id).where(Batch.state.in_(("queued", "running")))
     query = (
-        select(Batch)
-        .where(
-            Batch.state.in_(("queued", "running")),
-            or_(Batch.claimed_until.is_(None), Batch.claimed_until < now),
-        )
-        .order_by(Batch.created_at)
-        .limit(1)
+        select(BatchRow)
+        .where(BatchRow.batch_id.in_(active), BatchRow.state.in_(OPEN), claimable)
+        .order_by(BatchRow.batch_id, BatchRow.line)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    batch = await session.scalar(query)
-    if batch is None:
+    found = list(await session.scalars(query))
+    if not found:
         return None
-    batch.claimed_until = now + lease
-    batch.state = "running"
-    batch.started_at = batch.started_at or now
-    return batch
-
-
-async def renew(session: AsyncSession, batch_id: str, lease: float) -> str | None:
-    """Hold the batch ``lease`` seconds more; its state now (None: it is gone)."""
+    batch_id = found[0].batch_id
+    mine = [row for row in found if row.batch_id == batch_id]
     await session.execute(
-        update(Batch).where(Batch.id == batch_id).values(claimed_until=time.time() + lease)
+        update(BatchRow)
+        .where(BatchRow.batch_id == batch_id, BatchRow.line.in_([r.line for r in mine]))
+        .values(claimed_until=now + lease)
+    )
+    await session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.state == "queued")
+        .values(state="running", started_at=now)
+    )
+    batch = await session.get(Batch, batch_id)
+    assert batch is not None
+    return batch, mine
+
+
+async def renew(session: AsyncSession, batch_id: str, lines: list[int], lease: float) -> str | None:
+    """Hold the rows ``lease`` seconds more; the batch's state now (None: it is gone)."""
+    await session.execute(
+        update(BatchRow)
+        .where(BatchRow.batch_id == batch_id, BatchRow.line.in_(lines))
+        .values(claimed_until=time.time() + lease)
     )
     return await session.scalar(select(Batch.state).where(Batch.id == batch_id))
 
 
-async def release(
-    session: AsyncSession, batch_id: str, state: str, error: str | None, retry_in: float = 0
-) -> None:
-    """The run is over: ``finished``, ``paused`` or (``running``) to be resumed later."""
-    changes: dict[str, Any] = {"error": error, "claimed_until": time.time() + retry_in}
-    if state in ("finished", "paused"):
-        changes |= {"state": state, "finished_at": time.time() if state == "finished" else None}
+async def let_go(session: AsyncSession, batch_id: str, lines: list[int]) -> None:
+    """Rows this replica did not get to (stopped, or upstream away): anyone may take them."""
     await session.execute(
-        update(Batch).where(Batch.id == batch_id, Batch.state == "running").values(**changes)
+        update(BatchRow)
+        .where(BatchRow.batch_id == batch_id, BatchRow.line.in_(lines), BatchRow.state == "pending")
+        .values(claimed_until=None)
     )
 
 
-async def entries(session: AsyncSession, batch_id: str) -> dict[int, Entry]:
-    found = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id))
+async def open_rows(session: AsyncSession, batch_id: str) -> int:
+    query = select(func.count()).where(BatchRow.batch_id == batch_id, BatchRow.state.in_(OPEN))
+    return int(await session.scalar(query) or 0)
+
+
+async def end(session: AsyncSession, batch_id: str, state: str, error: str | None) -> bool:
+    """A running batch becomes ``finished`` or ``paused``; True for the one that did it."""
+    finished = time.time() if state == "finished" else None
+    result = await session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.state == "running")
+        .values(state=state, error=error, finished_at=finished)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_claims(session: AsyncSession) -> None:
+    """At the start of the only replica (SQLite): claims left by a killed run are void."""
+    await session.execute(update(BatchRow).values(claimed_until=None))
+
+
+async def entries(session: AsyncSession, batch_id: str, lines: list[int]) -> dict[int, Entry]:
+    """The journal entries of these rows."""
+    found = await session.execute(
+        select(BatchRow).where(BatchRow.batch_id == batch_id, BatchRow.line.in_(lines))
+    )
     return {
         row.line: Entry(
             line=row.line,

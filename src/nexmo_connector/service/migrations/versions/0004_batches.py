@@ -32,7 +32,6 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("error", sa.Text, nullable=True),
         sa.Column("rows", sa.Integer, nullable=False),
-        sa.Column("claimed_until", sa.Float, nullable=True),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("started_at", sa.Float, nullable=True),
         sa.Column("finished_at", sa.Float, nullable=True),
@@ -58,6 +57,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text, nullable=False),
         sa.Column("error_kind", sa.String(16), nullable=False),
         sa.Column("updated", sa.Float, nullable=False),
+        sa.Column("claimed_until", sa.Float, nullable=True),
     )
     op.create_index("ix_batch_rows_state", "batch_rows", ["batch_id", "state"])
 
