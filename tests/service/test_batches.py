@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -199,3 +201,47 @@ def sent_rows(server: ServiceServer) -> int:
     metrics = httpx.get(server.url + "/metrics").text
     found = re.search(r'nexmo_connector_batch_rows_total\{state="sent"\} (\S+)', metrics)
     return int(float(found.group(1))) if found else 0
+
+
+def test_a_csv_batch_and_its_results_csv(fast: ServiceServer, http: httpx.Client) -> None:
+    user = User(fast, "rae")
+    connection = user.connect()
+    lines = ["to,name,client-ref"] + [f"{to},Name {i},ref-{i}" for i, to in enumerate(numbers(50))]
+    created = user.http.post(
+        f"/v1/connections/{connection['id']}/batches",
+        params={"from": "Acme", "text": "Hello {name}"},
+        content="\n".join(lines) + "\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert created.status_code == 202, created.text
+    finished(user, created.headers["location"])
+    results = user.http.get(created.headers["location"] + "/results.csv")
+    assert results.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(results.text)))
+    assert len(table) == 50 and {r["state"] for r in table} == {"sent"}
+    sent = {m["client-ref"]: m for m in http.get("/_sandbox/messages").json()["messages"]}
+    for row in table:
+        message = sent[row["client-ref"]]
+        assert row["message-ids"].split() == message["message-ids"] and row["to"] == message["to"]
+    assert sent["ref-3"]["text"] == "Hello Name 3"
+    user.http.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "params", "field"),
+    [
+        ("name\nAda\n", {"from": "Acme", "text": "Hi"}, "to"),
+        ("to,to\n447700900000,447700900001\n", {"from": "Acme", "text": "Hi"}, "twice"),
+        ('to\n"447700900000\n', {"from": "Acme", "text": "Hi"}, "line"),
+        ("to,x\n447700900000\n", {"from": "Acme", "text": "Hi"}, "row 1"),
+        ("to\n447700900000\n", {"from": "Acme"}, "text"),
+        ("to\n447700900000\n", {"from": "Acme", "text": "Hi {nope}"}, "row 1: text"),
+        (b"to\n\xff\n", {"from": "Acme", "text": "Hi"}, "UTF-8"),
+    ],
+)
+def test_bad_csv_batches_say_why(alice: User, body, params: dict, field: str) -> None:
+    connection = alice.connect()
+    answer = alice.http.post(f"/v1/connections/{connection['id']}/batches", params=params,
+                             content=body, headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert answer.status_code == 422 and field in answer.json()["detail"], answer.text
+    assert alice.http.get(f"/v1/connections/{connection['id']}/batches").json()["batches"] == []

@@ -3,19 +3,21 @@ exactly once, followed by polling (202 while running, 200 once finished)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import secrets
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
-from pydantic import Field
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from nexmo_connector import errors
-from nexmo_connector.batch import Template, TemplateError
-from nexmo_connector.service.batches import row_of
+from nexmo_connector.service import batch_rows
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
 from nexmo_connector.service.errors import Problem
@@ -26,6 +28,7 @@ from nexmo_connector.service.tables import Batch, BatchRow, Connection
 
 router = APIRouter(prefix="/v1/connections/{connection_id}/batches", tags=["Batches"])
 MAX_ROWS = 100_000
+RESULT_COLUMNS = ("row", "to", "state", "client-ref", "message-ids", "parts", "price", "error")
 RETRY_AFTER = "5"
 BatchId = Annotated[str, Path(description="The batch's id.")]
 
@@ -60,40 +63,6 @@ def _row_view(row: BatchRow) -> dict[str, Any]:
             "error": row.error or None}  # fmt: skip
 
 
-def _validated(body: BatchIn, skip_invalid: bool) -> tuple[Template, list[dict[str, Any]]]:
-    """Every row checked before anything is queued: the rows, or a 422 naming them."""
-    try:
-        template = Template.parse(body.text)
-    except TemplateError as exc:
-        raise Problem(422, "invalid-input", f"text: {exc}",
-                      errors=[{"field": "text", "reason": str(exc)}]) from None  # fmt: skip
-    probe = Batch(sender=body.from_, text=body.text, options=json.dumps(body.options))
-    problems: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    for line, values in enumerate(body.rows, start=1):
-        reason = field = None
-        missing = sorted(template.fields - set(values))
-        if "to" not in values:
-            field, reason = "to", "required in every row"
-        elif missing:
-            field, reason = "text", f"this row has no column {missing[0]!r}"
-        else:
-            try:
-                row_of(probe, line, values, values["to"])
-            except errors.ValidationError as exc:
-                field, reason = exc.field, exc.reason
-        if reason is not None:
-            problems.append({"row": line, "field": field, "reason": reason})
-        state = "invalid" if reason is not None else "pending"
-        rows.append({"line": line, "to": values.get("to", "")[:32], "values": json.dumps(values),
-                     "state": state, "error": f"{field}: {reason}" if reason else ""})  # fmt: skip
-    if problems and not skip_invalid:
-        shown = "; ".join(f"row {p['row']}: {p['field']}: {p['reason']}" for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise Problem(422, "invalid-input", shown + more, errors=problems[:1000])
-    return template, rows
-
-
 async def _answer(
     context: ServiceContext, session: AsyncSession, batch: Batch, replayed: bool = False
 ) -> Response:
@@ -107,31 +76,74 @@ async def _answer(
     return JSONResponse(_view(context, batch, summary), 202 if running else 200, headers=headers)
 
 
-@router.post("", status_code=202, operation_id="CreateBatch", summary="Send many SMS")
+_BODIES = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": BatchIn.model_json_schema(by_alias=True)},
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "to,name\n447700900000,Ada\n447700900001,Grace\n",
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    operation_id="CreateBatch",
+    summary="Send many SMS",
+    openapi_extra=_BODIES,
+)
 async def create(
-    body: BatchIn,
+    request: Request,
     connection: OwnedConnection,
     session: Session,
     context: Context,
     skip_invalid: Annotated[bool, Query(description="Record bad rows `invalid`.")] = False,
+    sender: Annotated[str | None, Query(alias="from", description="CSV: the sender.")] = None,
+    text: Annotated[str | None, Query(description="CSV: the template.")] = None,
+    resend_unknown: Annotated[bool, Query(description="CSV: resend unknown rows.")] = False,
     key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=MAX_KEY)] = None,
 ) -> Response:
-    """Every row is validated first; 202 with `Location`: poll it until it answers 200."""
-    wanted = fingerprint({"body": body.model_dump(by_alias=True), "skip_invalid": skip_invalid})
+    """JSON (`from`, `text`, `rows`, `options`) or CSV (`text/csv`, a `to` column; `from` and
+    `text` as query parameters). Every row is validated first; 202 with `Location`: poll it
+    until it answers 200."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "text/csv":
+        if not sender or not text:
+            raise Problem(422, "invalid-input", "from, text: required as query parameters",
+                          errors=[{"field": "from" if not sender else "text",
+                                   "reason": "required with a CSV body"}])  # fmt: skip
+        body, digest = await batch_rows.spool(request)
+        wanted = fingerprint({"csv": digest, "from": sender, "text": text,
+                              "skip_invalid": skip_invalid, "resend": resend_unknown})  # fmt: skip
+        spec = BatchIn.model_validate({"from": sender, "text": text, "rows": [{}],
+                                       "resend_unknown": resend_unknown})  # fmt: skip
+        rows: Any = batch_rows.csv_rows(body)
+    else:
+        try:
+            spec = BatchIn.model_validate_json(await request.body())
+        except ValidationError as exc:
+            found = exc.errors(include_url=False)
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in found]
+            ) from None
+        wanted = fingerprint({"body": spec.model_dump(by_alias=True), "skip_invalid": skip_invalid})
+        rows = enumerate(spec.rows, start=1)
     if key is not None:
-        record = await idempotency.find(session, connection.id, "CreateBatch", key)
-        if record is not None:
-            if record.fingerprint != wanted:
-                raise Problem(422, "idempotency-key-reused",
-                              "this Idempotency-Key was used with another body")  # fmt: skip
-            earlier = await session.get(Batch, record.send_id) if record.send_id else None
-            if earlier is not None:
-                return await _answer(context, session, earlier, replayed=True)
-    _, rows = _validated(body, skip_invalid)
-    batch = _new_batch(connection, body, len(rows))
-    if all(row["state"] == "invalid" for row in rows):  # nothing to send: done already
+        replay = await _replay(context, session, connection, key, wanted)
+        if replay is not None:
+            return replay
+    batch = _new_batch(connection, spec)
+    batch_rows.template_of(batch.text)
+    session.add(batch)
+    await session.flush()
+    batch.rows = await batch_rows.store(session, batch, rows, skip_invalid)
+    if not await batches.open_rows(session, batch.id):  # nothing to send: done already
         batch.state, batch.finished_at = "finished", time.time()
-    await batches.add(session, batch, rows)
     if key is not None:
         record = await idempotency.claim(session, connection.id, "CreateBatch", key, wanted)
         if record is None:
@@ -142,7 +154,22 @@ async def create(
     return await _answer(context, session, batch)
 
 
-def _new_batch(connection: Connection, body: BatchIn, count: int) -> Batch:
+async def _replay(
+    context: ServiceContext, session: AsyncSession, connection: Connection, key: str, wanted: str
+) -> Response | None:
+    """The batch an earlier request with this key made (same body), or None."""
+    record = await idempotency.find(session, connection.id, "CreateBatch", key)
+    if record is None:
+        return None
+    if record.fingerprint != wanted:
+        raise Problem(
+            422, "idempotency-key-reused", "this Idempotency-Key was used with another body"
+        )
+    earlier = await session.get(Batch, record.send_id) if record.send_id else None
+    return None if earlier is None else await _answer(context, session, earlier, replayed=True)
+
+
+def _new_batch(connection: Connection, body: BatchIn) -> Batch:
     return Batch(
         id=secrets.token_hex(16),
         connection_id=connection.id,
@@ -151,7 +178,7 @@ def _new_batch(connection: Connection, body: BatchIn, count: int) -> Batch:
         options=json.dumps(body.options),
         resend_unknown=body.resend_unknown,
         state="queued",
-        rows=count,
+        rows=0,
     )
 
 
@@ -191,6 +218,43 @@ async def rows(
     if len(found) == batches.PAGE:
         page["next"] = found[-1].line
     return page
+
+
+@router.get(
+    "/{batch_id}/results.csv",
+    operation_id="GetBatchResults",
+    summary="Per-row results as CSV",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def results(
+    batch_id: BatchId, connection: OwnedConnection, session: Session, context: Context
+) -> StreamingResponse:
+    batch = await _batch(session, connection, batch_id)
+    await session.commit()
+
+    async def lines() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\n")
+        out.writerow(RESULT_COLUMNS)
+        after = 0
+        while True:
+            async with context.sessions() as reading:
+                page = await batches.rows(reading, batch.id, None, after)
+            for row in page:
+                view = _row_view(row)
+                out.writerow([view["row"], view["to"], view["state"], view["client-ref"] or "",
+                              " ".join(view["message-ids"]), view["parts"], view["price"] or "",
+                              view["error"] or ""])  # fmt: skip
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if len(page) < batches.PAGE:
+                return
+            after = page[-1].line
+
+    headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("/{batch_id}/cancel", operation_id="CancelBatch", summary="Stop pending rows")

@@ -25,18 +25,12 @@ _SAVE = (
 )
 
 
-async def add(session: AsyncSession, batch: Batch, rows: list[dict[str, Any]]) -> None:
-    """A new batch and every row (``line``, ``to``, ``values``, ``state``, ``error``)."""
-    session.add(batch)
-    await session.flush()
+async def add_rows(session: AsyncSession, batch_id: str, rows: list[dict[str, Any]]) -> None:
+    """Rows of a new batch (``line``, ``to``, ``values``, ``state``, ``error``)."""
     connection = await session.connection()
-    for start in range(0, len(rows), 1000):
-        chunk = [
-            {"batch_id": batch.id, "client_ref": "", "digest": "", "message_ids": "", "parts": 0,
-             "price": "0", "error_kind": "", "updated": 0.0, **row}
-            for row in rows[start : start + 1000]
-        ]  # fmt: skip
-        await connection.execute(insert(_ROWS), chunk)
+    defaults = {"batch_id": batch_id, "client_ref": "", "digest": "", "message_ids": "",
+                "parts": 0, "price": "0", "error_kind": "", "updated": 0.0}  # fmt: skip
+    await connection.execute(insert(_ROWS), [defaults | row for row in rows])
 
 
 async def get(session: AsyncSession, connection_id: str, batch_id: str) -> Batch | None:
