@@ -245,3 +245,33 @@ def test_bad_csv_batches_say_why(alice: User, body, params: dict, field: str) ->
                              content=body, headers={"Content-Type": "text/csv"})  # fmt: skip
     assert answer.status_code == 422 and field in answer.json()["detail"], answer.text
     assert alice.http.get(f"/v1/connections/{connection['id']}/batches").json()["batches"] == []
+
+
+def test_refused_credentials_pause_the_batch_and_a_deleted_connection_stops_it(
+    fast: ServiceServer, http: httpx.Client
+) -> None:
+    user = User(fast, "sam")
+    first, second = user.connect("first"), user.connect("second")
+    http.put("/_sandbox/faults/sms", json={"latency-ms": 50}).raise_for_status()
+    rows = [{"to": to} for to in numbers(200)]
+    body = {"from": "Acme", "text": "Hi", "rows": rows}
+    paused = user.http.post(f"/v1/connections/{first['id']}/batches", json=body)
+    while len(http.get("/_sandbox/messages").json()["messages"]) < 10:
+        time.sleep(0.02)
+    http.delete("/_sandbox/accounts/sandbox").raise_for_status()  # Nexmo refuses the key now
+    batch = finished(user, paused.headers["location"])
+    assert batch["state"] == "paused" and "credentials" in batch["error"].lower()
+    assert 10 <= batch["totals"]["sent"] < 200 and batch["totals"]["pending"] > 0
+    assert user.http.get(f"/v1/connections/{first['id']}").json()["status"] == "rejected"
+    http.delete("/_sandbox").raise_for_status()  # the account is back
+    http.put("/_sandbox/faults/sms", json={"latency-ms": 50}).raise_for_status()
+    stopped = user.http.post(f"/v1/connections/{second['id']}/batches", json=body)
+    while len(http.get("/_sandbox/messages").json()["messages"]) < 10:
+        time.sleep(0.02)
+    assert user.http.delete(f"/v1/connections/{second['id']}").status_code == 204
+    time.sleep(1.5)  # the runner sees the batch gone within a second
+    count = len(http.get("/_sandbox/messages").json()["messages"])
+    time.sleep(1.0)
+    assert len(http.get("/_sandbox/messages").json()["messages"]) == count < 200
+    assert user.http.get(stopped.headers["location"]).status_code == 404
+    user.http.close()

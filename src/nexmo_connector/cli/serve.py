@@ -101,6 +101,10 @@ def serve(
         float | None,
         typer.Option(help="Seconds a long inbound SMS waits for missing parts [default: 60]."),
     ] = None,
+    batch_share: Annotated[
+        float | None,
+        typer.Option(help="The share of each connection's throttle batches use [default: 0.8]."),
+    ] = None,
     delivery_retry_scale: Annotated[
         float | None,
         typer.Option(help="Multiplies the subscribers' retry schedule [default: 1]."),

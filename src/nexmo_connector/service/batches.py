@@ -1,9 +1,9 @@
 """Running batches: the CLI's exactly-once engine (``nexmo_connector.batch``) with its
 journal in the service's database, paced by the connection's own throttle.
 
-A replica claims one batch at a time with a lease it keeps renewing; when a replica dies
-its lease runs out and another resumes the batch: rows left in flight are looked up
-upstream by ``client-ref`` and sent only when proven not accepted.
+Replicas claim a batch's rows a chunk at a time, under a lease they keep renewing; when a
+replica dies its lease runs out and another takes its rows over: rows left in flight are
+looked up upstream by ``client-ref`` and sent only when proven not accepted.
 """
 
 from __future__ import annotations
