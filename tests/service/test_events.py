@@ -238,3 +238,24 @@ def test_parts_arriving_at_once_make_one_complete_message(alice: User) -> None:
         thread.join()
     (event,) = events(alice, connection["id"], types="sms.inbound")["events"]
     assert event["data"]["complete"] is True and event["data"]["text"] == "abababab"
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"[" * 5000 + b"]" * 5000, 422),
+        (b'{"messageId": "\\ud800", "status": "delivered"}', 422),
+        (b'{"messageId": "m", "status": ' + b"9" * 5000 + b"}", 422),
+        (b'{"a": "' + b"x" * 70_000 + b'"}', 413),
+        (b"not json", 422),
+    ],
+)
+def test_hostile_callbacks_are_refused_never_a_500(
+    alice: User, content: bytes, status: int
+) -> None:
+    connection = alice.connect()
+    answer = httpx.post(connection["webhooks"]["receipts"], content=content,
+                        headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert events(alice, connection["id"])["events"] == []

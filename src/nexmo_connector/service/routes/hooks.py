@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
+from nexmo_connector.rules import TEXT_REASON, is_text
 from nexmo_connector.service import events
 from nexmo_connector.service.deps import Context, Session
 from nexmo_connector.service.errors import Problem
@@ -19,6 +20,16 @@ router = APIRouter(prefix="/hooks/{hook_token}", tags=["Nexmo callbacks"])
 Kind = Literal["receipts", "inbound", "calls"]
 INGEST = {"receipts": events.receipt, "inbound": events.inbound, "calls": events.call}
 MAX_FIELD = 4096
+MAX_BODY = 64 * 1024
+
+
+async def _body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Problem(413, "too-large", f"a Nexmo callback is at most {MAX_BODY} bytes")
+    return body
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -28,21 +39,26 @@ async def _params(request: Request) -> dict[str, str]:
     if request.method == "POST":
         if media == "application/json":
             try:
-                body = json.loads(await request.body())
-            except (ValueError, UnicodeDecodeError):
+                body = json.loads(await _body(request))
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 raise Problem(422, "invalid-input", "the body is not JSON") from None
             if not isinstance(body, dict):
                 raise Problem(422, "invalid-input", "the body must be a JSON object")
             params |= body
         elif media == "application/x-www-form-urlencoded":
             try:
-                params |= dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+                params |= dict(parse_qsl((await _body(request)).decode(), keep_blank_values=True))
             except UnicodeDecodeError:
                 raise Problem(422, "invalid-input", "the form is not UTF-8") from None
-    fields = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
-    too_long = next((k for k, v in fields.items() if len(v) > MAX_FIELD or len(k) > 64), None)
-    if too_long is not None:
-        raise Problem(422, "invalid-input", f"{too_long[:64]}: too long for a Nexmo callback")
+    try:
+        fields = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+    except RecursionError:
+        raise Problem(422, "invalid-input", "the body nests too deep") from None
+    for name, value in fields.items():
+        if len(value) > MAX_FIELD or len(name) > 64:
+            raise Problem(422, "invalid-input", f"{name[:64]!r}: too long for a Nexmo callback")
+        if not (is_text(name) and is_text(value)):
+            raise Problem(422, "invalid-input", f"{name[:64]!r}: {TEXT_REASON}")
     return fields
 
 
