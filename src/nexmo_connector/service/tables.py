@@ -216,7 +216,7 @@ class BatchRow(Base):
     """One row of a batch and where its send stands (the engine's journal entry)."""
 
     __tablename__ = "batch_rows"
-    __table_args__ = (Index("ix_batch_rows_state", "batch_id", "state"),)
+    __table_args__ = (Index("ix_batch_rows_state", "batch_id", "state", "line"),)
 
     batch_id: Mapped[str] = mapped_column(
         ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True

@@ -7,7 +7,8 @@ import time
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Numeric, Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.batch import Entry, RowState
@@ -44,20 +45,28 @@ async def of_connection(session: AsyncSession, connection_id: str) -> list[Batch
 
 
 async def totals(session: AsyncSession, batch_id: str) -> dict[str, Any]:
-    """Rows by state, parts and price (EUR, a string; ``None`` when a sent row's is unknown)."""
+    """Rows by state, parts and price (EUR, a string; ``None`` when a sent row's is unknown),
+    counted by the database (a status poll costs the same at any batch size)."""
     counts = dict.fromkeys(ROW_STATES, 0)
-    parts, price, unpriced = 0, Decimal(0), False
-    rows = await session.execute(
-        select(BatchRow.state, BatchRow.parts, BatchRow.price).where(BatchRow.batch_id == batch_id)
+    parts, price, unpriced = 0, Decimal(0), 0
+    found = await session.execute(
+        select(
+            BatchRow.state,
+            func.count(),
+            func.sum(BatchRow.parts),
+            func.sum(
+                case((BatchRow.price == "", 0), else_=sql_cast(BatchRow.price, Numeric(18, 8)))
+            ),
+            func.sum(case((BatchRow.price == "", 1), else_=0)),
+        )
+        .where(BatchRow.batch_id == batch_id)
+        .group_by(BatchRow.state)
     )
-    for state, row_parts, row_price in rows:
-        counts[state] = counts.get(state, 0) + 1
+    for state, count, state_parts, state_price, state_unpriced in found:
+        counts[state] = counts.get(state, 0) + count
         if state == "sent":
-            parts += row_parts
-            if row_price == "":
-                unpriced = True
-            else:
-                price += Decimal(row_price)
+            parts, unpriced = int(state_parts or 0), int(state_unpriced or 0)
+            price = Decimal(str(state_price or 0)).quantize(Decimal("0.00000001"))
     counts["pending"] += counts.pop("inflight")
     counts["rows"] = sum(counts.values())
     return {"totals": counts, "parts": parts, "price": None if unpriced else str(price)}
@@ -106,16 +115,22 @@ async def claim_rows(
     (others skip them: ``SKIP LOCKED``); an in-flight row is claimable only once the lease
     of the replica that sent it ran out."""
     now = time.time()
-    claimable = or_(BatchRow.claimed_until.is_(None), BatchRow.claimed_until < now)
     active = select(Batch.id).where(Batch.state.in_(("queued", "running")))
-    query = (
-        select(BatchRow)
-        .where(BatchRow.batch_id.in_(active), BatchRow.state.in_(OPEN), claimable)
-        .order_by(BatchRow.batch_id, BatchRow.line)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    found = list(await session.scalars(query))
+    unclaimed = or_(BatchRow.claimed_until.is_(None), BatchRow.claimed_until < now)
+    found: list[BatchRow] = []
+    # rows a dead replica left in flight first (rare), then pending ones in order: each
+    # query walks the (batch, state, line) index, so a claim costs the same at any row
+    for state in ("inflight", "pending"):
+        query = (
+            select(BatchRow)
+            .where(BatchRow.batch_id.in_(active), BatchRow.state == state, unclaimed)
+            .order_by(BatchRow.batch_id, BatchRow.line)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        found = list(await session.scalars(query))
+        if found:
+            break
     if not found:
         return None
     batch_id = found[0].batch_id

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("updated", sa.Float, nullable=False),
         sa.Column("claimed_until", sa.Float, nullable=True),
     )
-    op.create_index("ix_batch_rows_state", "batch_rows", ["batch_id", "state"])
+    op.create_index("ix_batch_rows_state", "batch_rows", ["batch_id", "state", "line"])
 
 
 def downgrade() -> None:
