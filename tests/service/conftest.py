@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +16,7 @@ import httpx
 import pytest
 
 from nexmo_connector.sandbox import SandboxServer
+from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service import admin
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.server import ServiceServer
@@ -70,7 +76,7 @@ def service(
 
 
 class User:
-    def __init__(self, service: ServiceServer, name: str) -> None:
+    def __init__(self, service: ServiceServer | ServeProcess, name: str) -> None:
         self.token = admin.add_user(service.config, name)
         self.http = httpx.Client(
             base_url=service.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=20
@@ -95,3 +101,30 @@ def bob(service: ServiceServer) -> Iterator[User]:
     user = User(service, "bob")
     yield user
     user.http.close()
+
+
+class ServeProcess:
+    """``nexmo-connector serve`` in a process of its own (to be killed), on the sandbox; a
+    ``User`` can be made on it as on a ``ServiceServer``."""
+
+    def __init__(self, sandbox: SandboxServer, data_dir: Path, *flags: str, **env: str) -> None:
+        self.port = free_port("127.0.0.1")
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = service_config(data_dir, sandbox)
+        self._command = [str(Path(sys.executable).parent / "nexmo-connector"), "serve",
+                         "--port", str(self.port), "--data-dir", str(data_dir),
+                         "--upstream-rest-url", sandbox.url, "--upstream-api-url", sandbox.url,
+                         "--upstream-rate", "0", *flags]  # fmt: skip
+        self._env = {**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": SECRET_KEY, **env}
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """A new process, once it answers."""
+        process = subprocess.Popen(self._command, env=self._env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/healthz").status_code == 200:
+                    return process
+            assert time.monotonic() < deadline and process.poll() is None, "serve did not start"
+            time.sleep(0.1)

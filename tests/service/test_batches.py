@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from nexmo_connector.sandbox import SandboxServer
-from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service.server import ServiceServer
-from tests.service.conftest import SECRET_KEY, User, fresh_database, service_config
+from tests.service.conftest import ServeProcess, User, fresh_database, service_config
 
 
 def numbers(count: int, start: int = 447400100000) -> list[str]:
@@ -136,27 +130,9 @@ def test_cancel_stops_pending_rows_and_interactive_calls_get_through(
 def test_a_sigkill_mid_batch_then_a_restart_sends_every_row_once(
     sandbox: SandboxServer, tmp_path: Path, http: httpx.Client
 ) -> None:
-    port, data = free_port("127.0.0.1"), tmp_path / "data"
-    env = {**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": SECRET_KEY}
-    command = [str(Path(sys.executable).parent / "nexmo-connector"), "serve", "--port", str(port),
-               "--data-dir", str(data), "--upstream-rest-url", sandbox.url,
-               "--upstream-api-url", sandbox.url, "--upstream-rate", "0",
-               "--throttle", "100000/60 seconds"]  # fmt: skip
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    return process
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.1)
-
-    first = start()
-    running = SimpleNamespace(config=service_config(data, sandbox), url=f"http://127.0.0.1:{port}")
-    user = User(running, "pia")  # type: ignore[arg-type]
+    serve = ServeProcess(sandbox, tmp_path / "data", "--throttle", "100000/60 seconds")
+    first = serve.start()
+    user = User(serve, "pia")
     connection = user.connect()
     http.put("/_sandbox/faults/sms", json={"latency-ms": 300}).raise_for_status()
     rows = [{"to": to} for to in numbers(80)]
@@ -169,7 +145,7 @@ def test_a_sigkill_mid_batch_then_a_restart_sends_every_row_once(
     first.send_signal(signal.SIGKILL)  # with sends in flight (each takes 300 ms)
     first.wait(timeout=10)
     http.delete("/_sandbox/faults").raise_for_status()
-    second = start()
+    second = serve.start()
     try:
         batch = finished(user, created.headers["location"])
     finally:

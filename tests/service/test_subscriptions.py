@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -18,11 +14,10 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from nexmo_connector.sandbox import SandboxServer
-from nexmo_connector.sandbox.server import free_port
 from nexmo_connector.service.server import ServiceServer
 from nexmo_connector.service.targets import target_problem
 from tests.receiver import Receiver
-from tests.service.conftest import SECRET_KEY, User, fresh_database, service_config
+from tests.service.conftest import ServeProcess, User, fresh_database, service_config
 
 HANDSET = "447700900123"
 
@@ -168,29 +163,10 @@ def test_private_targets_are_refused_unless_allowed(url: str, allowed: str, refu
 def test_a_sigkill_between_storing_and_delivering_loses_nothing(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    port, data = free_port("127.0.0.1"), tmp_path / "data"
-    env = {**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": SECRET_KEY,
-           "NEXMO_CONNECTOR_DELIVERY_RETRY_SCALE": "0.0001"}  # fmt: skip
-    command = [str(Path(sys.executable).parent / "nexmo-connector"), "serve", "--port", str(port),
-               "--data-dir", str(data), "--upstream-rest-url", sandbox.url,
-               "--upstream-api-url", sandbox.url, "--upstream-rate", "0"]  # fmt: skip
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    return process
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.1)
-
-    first = start()
-    running = SimpleNamespace(config=service_config(data, sandbox), url=f"http://127.0.0.1:{port}")
-    user = User(running, "lee")  # type: ignore[arg-type]
+    serve = ServeProcess(sandbox, tmp_path / "data",
+                         NEXMO_CONNECTOR_DELIVERY_RETRY_SCALE="0.0001")  # fmt: skip
+    first = serve.start()
+    user = User(serve, "lee")
     connection = user.connect()
     with Receiver(fail_first=1000) as receiver:
         subscribe(user, connection, receiver.url)
@@ -199,7 +175,7 @@ def test_a_sigkill_between_storing_and_delivering_loses_nothing(
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         receiver.fail_first = 0
-        second = start()
+        second = serve.start()
         try:
             # killed mid-attempt, the claim is retaken when its lease (30 s) runs out
             received = receiver.wait_for(len(receiver.received) + 1, timeout=45)

@@ -72,14 +72,6 @@ async def after(
     return list(await session.scalars(query.order_by(Event.id).limit(limit)))
 
 
-async def last_id(session: AsyncSession, connection_id: str) -> int:
-    """The newest event's cursor (0 when there is none)."""
-    newest = await session.scalar(
-        select(Event.id).where(Event.connection_id == connection_id).order_by(Event.id.desc())
-    )
-    return newest or 0
-
-
 # -- parts of long inbound messages ------------------------------------------------------
 async def lock_message(session: AsyncSession, connection_id: str, message_key: str) -> None:
     """Hold one message's parts until the transaction ends, so that two parts arriving at
