@@ -230,6 +230,7 @@ class Sender:
             problem.headers = {**headers, **problem.headers}
             await self._failed(record, send, exc, problem)
             raise problem from None
+        early: dict[str, str] = {}
         if send is not None:
             early = await sends.sent(self.session, send, " ".join(_ids(answer)), _price(answer))
             if early:  # receipts came before this answer was stored
@@ -237,6 +238,8 @@ class Sender:
         if record is not None:
             record.state, record.status_code, record.body = "done", status, json.dumps(answer)
         await self.session.commit()
+        if early:  # the message's status may have been stored just now
+            await self.context.listeners.notify(self.connection.id)
         self.context.metrics.calls.labels(self.operation, str(status)).inc()
         return _json(status, answer, headers)
 
