@@ -219,6 +219,7 @@ def test_a_csv_batch_and_its_results_csv(fast: ServiceServer, http: httpx.Client
         ("to\n447700900000\n", {"from": "Acme"}, "text"),
         ("to\n447700900000\n", {"from": "Acme", "text": "Hi {nope}"}, "row 1: text"),
         (b"to\n\xff\n", {"from": "Acme", "text": "Hi"}, "UTF-8"),
+        ("to\n447700900000\n", {"from": "A" * 33, "text": "Hi"}, "from"),
     ],
 )
 def test_bad_csv_batches_say_why(alice: User, body, params: dict, field: str) -> None:

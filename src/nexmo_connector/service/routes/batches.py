@@ -8,7 +8,7 @@ import io
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -117,20 +117,15 @@ async def create(
             raise Problem(422, "invalid-input", "from, text: required as query parameters",
                           errors=[{"field": "from" if not sender else "text",
                                    "reason": "required with a CSV body"}])  # fmt: skip
+        given = {"from": sender, "text": text, "rows": [{}], "resend_unknown": resend_unknown}
+        spec = _spec(lambda: BatchIn.model_validate(given), "query")  # rows come from the CSV
         body, digest = await batch_rows.spool(request)
         wanted = fingerprint({"csv": digest, "from": sender, "text": text,
                               "skip_invalid": skip_invalid, "resend": resend_unknown})  # fmt: skip
-        spec = BatchIn.model_validate({"from": sender, "text": text, "rows": [{}],
-                                       "resend_unknown": resend_unknown})  # fmt: skip
         rows: Any = batch_rows.csv_rows(body)
     else:
-        try:
-            spec = BatchIn.model_validate_json(await request.body())
-        except ValidationError as exc:
-            found = exc.errors(include_url=False)
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in found]
-            ) from None
+        content = await request.body()
+        spec = _spec(lambda: BatchIn.model_validate_json(content), "body")
         wanted = fingerprint({"body": spec.model_dump(by_alias=True), "skip_invalid": skip_invalid})
         rows = enumerate(spec.rows, start=1)
     if key is not None:
@@ -152,6 +147,15 @@ async def create(
     await session.commit()
     context.batches_queued.set()
     return await _answer(context, session, batch)
+
+
+def _spec(parse: Callable[[], BatchIn], where: str) -> BatchIn:
+    """The batch's settings, or the 422 naming the fields (``where``: body or query)."""
+    try:
+        return parse()
+    except ValidationError as exc:
+        found = exc.errors(include_url=False)
+        raise RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in found]) from None
 
 
 async def _replay(
