@@ -152,6 +152,7 @@ def test_subscriptions_are_the_owners_only(alice: User, bob: User, receiver: Rec
         ("http://10.1.2.3/x", "10.1.2.3", False),
         ("http://93.184.216.34/hook", "", False),
         ("file:///etc/passwd", "", True),
+        ("http://" + "a" * 70 + ".example.com/x", "", True),
     ],
 )
 def test_private_targets_are_refused_unless_allowed(url: str, allowed: str, refused: bool) -> None:

@@ -29,7 +29,7 @@ async def target_problem(url: str, listening_on: str, allowed: str) -> str | Non
         return None
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
+    except (OSError, UnicodeError, ValueError):  # unknown, or not a name (a label too long)
         return f"the host {host[:100]} cannot be resolved"
     if any(_private(str(entry[4][0])) for entry in found):
         return f"{host[:100]} is a private or loopback address (allow it with --webhook-allow)"
