@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -172,9 +173,15 @@ class BatchRunner:
             await asyncio.sleep(IDLE)  # upstream unreachable: the rows wait a moment
 
 
+@functools.lru_cache(maxsize=64)
+def _settings(text: str, options: str) -> tuple[Template, dict[str, Any]]:
+    """A batch's template and SMS options, parsed once for all its rows."""
+    return Template.parse(text), json.loads(options)
+
+
 def row_of(batch: Batch, line: int, values: dict[str, str], to: str) -> Row:
     """A row as the engine sends it: the template filled from its columns (a ``client-ref``
     column is the row's own reference)."""
-    options: dict[str, Any] = json.loads(batch.options)
+    template, options = _settings(batch.text, batch.options)
     ref = values.get("client-ref") or None
-    return make_row(line, batch.sender, Template.parse(batch.text), values, to, options, ref)
+    return make_row(line, batch.sender, template, values, to, options, ref)
