@@ -139,23 +139,51 @@ _TYPE_FIELDS: dict[str, tuple[str, ...]] = {
 class SmsRequest(RequestModel):
     """Send an SMS (``POST /sms/json``)."""
 
-    from_: str = Field(alias="from")
-    to: str
-    text: str | None = None
-    type: SmsType | None = None
-    status_report_req: bool | None = Field(None, alias="status-report-req")
-    client_ref: str | None = Field(None, alias="client-ref", max_length=MAX_CLIENT_REF)
-    vcard: str | None = None
-    vcal: str | None = None
-    ttl: WholeNumber = Field(None, ge=20_000, le=604_800_000)
-    callback: str | None = None
-    message_class: WholeNumber = Field(None, alias="message-class", ge=0, le=3)
-    udh: str | None = None
-    protocol_id: WholeNumber = Field(None, alias="protocol-id", ge=0, le=255)
-    body: str | None = None
-    title: str | None = None
-    url: str | None = None
-    validity: WholeNumber = Field(None, ge=1)
+    from_: str = Field(alias="from", title="Sender Id", description="An alphanumeric string.")
+    to: str = Field(title="To Phone Number", description="International format E.164.")
+    text: str | None = Field(None, title="Text", description="SMS body.")
+    type: SmsType | None = Field(None, title="Type", description="Defaults to text.")
+    status_report_req: bool | None = Field(
+        None,
+        alias="status-report-req",
+        title="Delivery Receipts",
+        description="Set to 1 (true) to enable.",
+    )
+    client_ref: str | None = Field(
+        None,
+        alias="client-ref",
+        max_length=MAX_CLIENT_REF,
+        title="Client Reference",
+        description="For internal reporting.",
+    )
+    vcard: str | None = Field(None, title="Business Card", description="vCard format.")
+    vcal: str | None = Field(None, title="Calendar Event", description="vCal format.")
+    ttl: WholeNumber = Field(
+        None, ge=20_000, le=604_800_000, title="Lifespan of SMS", description="In milliseconds."
+    )
+    callback: str | None = Field(
+        None, title="Callback URL", description="Delivery receipt endpoint."
+    )
+    message_class: WholeNumber = Field(
+        None, alias="message-class", ge=0, le=3, title="Message Class", description="Pick a class."
+    )
+    udh: str | None = Field(None, title="User Data Header", description="Hex encoded UDH.")
+    protocol_id: WholeNumber = Field(
+        None,
+        alias="protocol-id",
+        ge=0,
+        le=255,
+        title="Higher Level Protocol",
+        description="Protocol id.",
+    )
+    body: str | None = Field(
+        None, title="Body (If type is binary.)", description="Hex encoded binary data."
+    )
+    title: str | None = Field(None, title="Title", description="If type is wappush.")
+    url: str | None = Field(None, title="Url", description="Website Url (If type is wappush.).")
+    validity: WholeNumber = Field(
+        None, ge=1, title="Availability (If type is wappush.)", description="In milliseconds."
+    )
 
     @field_validator("from_")
     @classmethod
@@ -235,23 +263,63 @@ class SmsPart(ResponseModel):
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
 
-    status: int
-    to: str | None = None
-    message_id: str | None = Field(None, alias="message-id")
-    client_ref: str | None = Field(None, alias="client-ref")
-    remaining_balance: Decimal | None = Field(None, alias="remaining-balance")
-    message_price: Decimal | None = Field(None, alias="message-price")
-    network: str | None = None
-    error_text: str | None = Field(None, alias="error-text")
+    status: int = Field(title="Status", description="Shows how the SMS send is processing.")
+    to: str | None = Field(
+        None, title="To Phone Number", description="Number your request was sent to."
+    )
+    message_id: str | None = Field(
+        None,
+        alias="message-id",
+        title="Message Id",
+        description="Id of the SMS that was submitted (8 to 16 characters).",
+    )
+    client_ref: str | None = Field(
+        None,
+        alias="client-ref",
+        title="Client Reference",
+        description="The client-ref you set in the request.",
+    )
+    remaining_balance: Decimal | None = Field(
+        None,
+        alias="remaining-balance",
+        title="Remaining Balance",
+        description="Balance in your account. The value is in EUR.",
+    )
+    message_price: Decimal | None = Field(
+        None,
+        alias="message-price",
+        title="Message Price",
+        description="Amount charged for your request. The value is in EUR.",
+    )
+    network: str | None = Field(
+        None,
+        title="Network",
+        description="Mobile Country Code Mobile Network Code (MCCMNC) for the carrier that to"
+        " is registered with.",
+    )
+    error_text: str | None = Field(
+        None,
+        alias="error-text",
+        title="Error Text",
+        description="If an error occurred, this explains what happened.",
+    )
 
 
 class SmsResponse(ResponseModel):
     """The seed's ``smsResponse``: one part per entry."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+    model_config = ConfigDict(
+        populate_by_name=True, frozen=True, extra="allow", title="smsResponse"
+    )
 
-    message_count: int = Field(alias="message-count")
-    messages: list[SmsPart]
+    message_count: int = Field(
+        alias="message-count",
+        title="Message Count",
+        description="Number of parts the message was split into.",
+    )
+    messages: list[SmsPart] = Field(
+        title="Messages Array", description="Contains each message part."
+    )
 
     @property
     def message_ids(self) -> list[str]:
@@ -285,16 +353,30 @@ class TtsOptions(TypedDict, total=False):
 class TtsRequest(RequestModel):
     """Send a speech file (``POST /tts/json``)."""
 
-    to: str
-    text: str = Field(min_length=1, max_length=MAX_TTS_TEXT)
-    from_: str | None = Field(None, alias="from")
-    lg: str | None = None
-    voice: Literal["male", "female"] | None = None
-    repeat: WholeNumber = Field(None, ge=1, le=10)
-    machine_detection: Literal["true", "hangup"] | None = None
-    machine_timeout: WholeNumber = Field(None, ge=400, le=10_000)
-    callback: str | None = None
-    callback_method: HttpMethod | None = None
+    to: str = Field(title="To Phone Number", description="International format E.164.")
+    text: str = Field(
+        min_length=1, max_length=MAX_TTS_TEXT, title="Message", description="Speech text."
+    )
+    from_: str | None = Field(
+        None, alias="from", title="From Phone Number", description="Voice-enabled Nexmo number."
+    )
+    lg: str | None = Field(None, title="Language", description="To synthesize the message in.")
+    voice: Literal["male", "female"] | None = Field(
+        None, title="Gender", description="Male or female."
+    )
+    repeat: WholeNumber = Field(
+        None, ge=1, le=10, title="Repeat Count", description="Up to 10 times."
+    )
+    machine_detection: Literal["true", "hangup"] | None = Field(
+        None, title="Allow Machine Detection", description="True or hangup."
+    )
+    machine_timeout: WholeNumber = Field(
+        None, ge=400, le=10_000, title="Machine Timeout", description="400ms to 10000ms."
+    )
+    callback: str | None = Field(None, title="Callback URL", description="Url for callback.")
+    callback_method: HttpMethod | None = Field(
+        None, title="Callback Method", description="GET or POST."
+    )
 
     _to = field_validator("to")(_msisdn)
 
@@ -334,12 +416,22 @@ class TtsRequest(RequestModel):
 class TtsResponse(ResponseModel):
     """The seed's ``ttsResponse``."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+    model_config = ConfigDict(
+        populate_by_name=True, frozen=True, extra="allow", title="ttsResponse"
+    )
 
-    call_id: str | None = None
-    to: str | None = None
-    status: int
-    error_text: str | None = None
+    call_id: str | None = Field(
+        None, title="Call Id", description="Unique alphanumeric 32 character ID for this call."
+    )
+    to: str | None = Field(
+        None,
+        title="To Phone Number",
+        description="Number of the user you sent the TTS or TTS Prompt to.",
+    )
+    status: int = Field(title="Status", description="Response code for this TTS or TTS prompt.")
+    error_text: str | None = Field(
+        None, title="Error Text", description="If an error occurred, this explains what happened."
+    )
 
 
 # -- Numbers --------------------------------------------------------------------------
@@ -414,11 +506,13 @@ class Number(ResponseModel):
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
 
-    country: str
-    msisdn: str
-    type: str | None = None
-    features: list[str] = Field(default_factory=list)
-    cost: Decimal | None = None
+    country: str = Field(title="Country", description="ISO 3166-1 alpha-2 format.")
+    msisdn: str = Field(title="Inbound Number", description="Inbound virtual number.")
+    type: str | None = Field(None, title="Type", description="Type of number.")
+    features: list[str] = Field(
+        default_factory=list, title="Features", description="SMS, VOICE or MMS."
+    )
+    cost: Decimal | None = Field(None, title="Cost", description="Number cost.")
     app_id: str | None = None
     mo_http_url: str | None = Field(None, alias="moHttpUrl")
 
@@ -426,10 +520,14 @@ class Number(ResponseModel):
 class ListNumbersResponse(ResponseModel):
     """The seed's ``ListNumbersResponse``; ``count`` is the total of all pages."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+    model_config = ConfigDict(
+        populate_by_name=True, frozen=True, extra="allow", title="ListNumbersResponse"
+    )
 
-    count: int = 0
-    numbers: list[Number] = Field(default_factory=list)
+    count: int = Field(0, title="Count", description="Result count.")
+    numbers: list[Number] = Field(
+        default_factory=list, title="Numbers Array", description="List of all numbers."
+    )
 
 
 # -- Applications ---------------------------------------------------------------------
@@ -447,14 +545,30 @@ class ApplicationOptions(TypedDict, total=False):
 class ApplicationRequest(RequestModel):
     """Create new application / Update an application (v1)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    type: ApplicationType
-    answer_url: str | None = None
-    event_url: str | None = None
-    answer_method: HttpMethod | None = None
-    event_method: HttpMethod | None = None
-    inbound_url: str | None = None
-    status_url: str | None = None
+    name: str = Field(
+        min_length=1, max_length=200, title="Name", description="Name of the application."
+    )
+    type: ApplicationType = Field(title="Type", description="Type of application.")
+    answer_url: str | None = Field(
+        None,
+        title="Answer Url",
+        description="Where your webhook delivers the Nexmo Call Control Object.",
+    )
+    event_url: str | None = Field(
+        None, title="Events Url", description="Started, ringing or complete."
+    )
+    answer_method: HttpMethod | None = Field(
+        None, title="Answer Method", description="HTTP method (Default GET)."
+    )
+    event_method: HttpMethod | None = Field(
+        None, title="Event Method", description="HTTP method (Default POST)."
+    )
+    inbound_url: str | None = Field(
+        None, title="Inbound Url", description="Where inbound messages go (messages apps)."
+    )
+    status_url: str | None = Field(
+        None, title="Status Url", description="Where message statuses go (messages apps)."
+    )
 
     @field_validator("answer_url", "event_url", "inbound_url", "status_url")
     @classmethod
@@ -514,17 +628,27 @@ class ApplicationKeys(ResponseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    public_key: str | None = Field(None, repr=False)
-    private_key: SecretStr | None = None
+    public_key: str | None = Field(
+        None,
+        repr=False,
+        title="Keys",
+        description="The public key used to validate the jwt in a"
+        " https://en.wikipedia.org/wiki/JSON_Web_Token.",
+    )
+    private_key: SecretStr | None = Field(
+        None, title="Private Key", description="Shown once, in the answer to a create."
+    )
 
 
 class ApplicationResponse(ResponseModel):
     """The seed's ``applicationResponse``."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+    model_config = ConfigDict(
+        populate_by_name=True, frozen=True, extra="allow", title="applicationResponse"
+    )
 
-    id: str
-    name: str
+    id: str = Field(title="Id", description="Nexmo application id.")
+    name: str = Field(title="Name", description="Application name.")
     voice: Capability | None = None
     messages: Capability | None = None
     rtc: Capability | None = None
@@ -584,7 +708,9 @@ class ListApplicationsResponse(ResponseModel):
 class Common(ResponseModel):
     """The seed's ``common``: a human readable ``type`` and an ``error_title``."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", title="common")
 
-    type: str | None = None
-    error_title: str | None = None
+    type: str | None = Field(None, title="Response", description="Human readable message.")
+    error_title: str | None = Field(
+        None, title="Error Text", description="Title of error returned if failed."
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from nexmo_connector.sandbox import SandboxServer
 from nexmo_connector.service.app import create_app
@@ -45,7 +45,7 @@ def test_no_input_yields_a_server_error(case: Any, fuzzed: tuple[ServiceServer, 
                 fields.pop(name, None)
     case.call_and_validate(
         base_url=service.url, headers={"Authorization": f"Bearer {token}"},
-        checks=[not_a_server_error], timeout=20,
+        checks=[not_a_server_error, response_schema_conformance], timeout=20,
     )  # fmt: skip
 
 

@@ -66,7 +66,9 @@ async def _connection(
     session: Session,
     context: Context,
     request: Request,
-    connection_id: Annotated[str, Path(description="The connection's id.")],
+    connection_id: Annotated[
+        str, Path(title="Connection", description="The Nexmo connection to use.")
+    ],
 ) -> Connection:
     """The caller's connection, found with the caller in one query (or just seen).
 

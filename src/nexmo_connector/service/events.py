@@ -13,6 +13,12 @@ from typing import Any, Literal, get_args
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.rules import DLR_ERR_CODES
+from nexmo_connector.service.answers import (
+    CallStatusData,
+    SmsInboundData,
+    SmsReceiptData,
+    SmsStatusData,
+)
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.store import events, sends
 from nexmo_connector.service.tables import Connection, Send
@@ -52,7 +58,7 @@ async def receipt(session: AsyncSession, connection: Connection, params: Params)
     send = await sends.for_receipt(
         session, connection.id, message_id, params.get("client-ref"), params.get("msisdn")
     )
-    data: dict[str, Any] = {
+    data: SmsReceiptData = {
         "message_id": message_id,
         "send_id": send.id if send else None,
         "client_ref": params.get("client-ref"),
@@ -77,7 +83,7 @@ async def receipt(session: AsyncSession, connection: Connection, params: Params)
 
 
 async def settle(
-    session: AsyncSession, send: Send, states: dict[str, str], part: dict[str, Any] | None
+    session: AsyncSession, send: Send, states: dict[str, str], part: SmsReceiptData | None
 ) -> None:
     """The message's one ``sms.status``: a failure as soon as one part fails, ``delivered``
     once every part is (its parts known from Nexmo's answer)."""
@@ -86,11 +92,11 @@ async def settle(
     delivered = bool(parts) and all(states.get(p) == "delivered" for p in parts)
     if failed is None and not delivered:
         return
-    data = {
+    data: SmsStatusData = {
         "send_id": send.id,
         "client_ref": send.client_ref,
         "to": send.to,
-        "status": failed or "delivered",
+        "status": failed or "delivered",  # type: ignore[typeddict-item]
         "message_ids": parts,
         "part": part if failed else None,
     }
@@ -98,7 +104,7 @@ async def settle(
 
 
 # -- inbound SMS ---------------------------------------------------------------------------
-def _inbound_data(first: Params, text: str, ids: list[str], complete: bool) -> dict[str, Any]:
+def _inbound_data(first: Params, text: str, ids: list[str], complete: bool) -> SmsInboundData:
     return {
         "from": first.get("msisdn"),
         "to": first.get("to"),
@@ -158,7 +164,7 @@ def _whole(value: str | None) -> int | None:
 async def call(session: AsyncSession, connection: Connection, params: Params) -> bool:
     """A speech call's outcome; True when it was new."""
     _required(params, "call_id", "status")
-    data = {
+    data: CallStatusData = {
         "call_id": params["call_id"],
         "to": params.get("to"),
         "status": params["status"],

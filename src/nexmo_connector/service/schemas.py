@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from nexmo_connector.rules import TEXT_REASON, is_text
+from nexmo_connector.service.answers import ConnectionAnswer
 from nexmo_connector.service.events import EventType
 from nexmo_connector.service.tables import Connection
 from nexmo_connector.signing import SignatureMethod
@@ -62,7 +61,7 @@ def masked(api_key: str) -> str:
     return f"{api_key[:2]}…{api_key[-2:]}" if len(api_key) > 4 else "…"
 
 
-def connection_view(connection: Connection, public_url: str) -> dict[str, Any]:
+def connection_view(connection: Connection, public_url: str) -> ConnectionAnswer:
     hooks = f"{public_url}/hooks/{connection.hook_token}"
     return {
         "id": connection.id,
@@ -70,7 +69,7 @@ def connection_view(connection: Connection, public_url: str) -> dict[str, Any]:
         "api_key": masked(connection.api_key),
         "signature_method": connection.signature_method,
         "signed": connection.signature_secret is not None,
-        "status": connection.status,
+        "status": connection.status,  # type: ignore[typeddict-item]
         "created_at": connection.created_at,
         "webhooks": {
             "receipts": f"{hooks}/receipts",

@@ -4,21 +4,49 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 from starlette.responses import Response
 
+from nexmo_connector.models import (
+    ApplicationRequest,
+    ApplicationResponse,
+    Common,
+    SmsRequest,
+    SmsResponse,
+    TtsRequest,
+    TtsResponse,
+)
 from nexmo_connector.service import operations
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
+from nexmo_connector.service.docs import (
+    LOCATION,
+    PROBLEMS,
+    RATE_HEADERS,
+    ApplicationsAnswer,
+    NumbersAnswer,
+    answer,
+    body,
+)
 
-router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["Actions"])
+router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["Actions"], responses=PROBLEMS)
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", description="Send once, whatever the retries (≤ 255)."),
+    Header(
+        alias="Idempotency-Key",
+        title="Idempotency Key",
+        description="Send once, whatever the retries (at most 255 characters).",
+    ),
 ]
-JsonBody = Annotated[dict[str, Any], Body(description="The seed's parameters, wire names.")]
-Pattern = Annotated[str | None, Query(description="Number pattern to search for.")]
-SearchPattern = Annotated[int | None, Query(description="Pick a pattern.")]
-Index = Annotated[int | None, Query(description="Index in the response.")]
+JsonBody = Annotated[dict[str, Any], Body(include_in_schema=False)]
+Pattern = Annotated[str | None, Query(title="Pattern", description="Number pattern to search for.")]
+SearchPattern = Annotated[
+    int | None,
+    Query(title="Search Pattern", description="Pick a pattern: 0 starts, 1 contains, 2 ends."),
+]
+Index = Annotated[int | None, Query(title="Page Index", description="Index in the response.")]
+ApplicationId = Annotated[
+    str, Path(title="Application Id", description="Unique identifier of the application.")
+]
 
 
 def _query(request: Request) -> dict[str, Any]:
@@ -30,7 +58,13 @@ def _base(request: Request, context: Context) -> str:
     return context.public_url + request.url.path
 
 
-@router.post("/sms", operation_id="SendSms", summary="Send an SMS")
+@router.post(
+    "/sms",
+    operation_id="SendSms",
+    summary="Send an SMS",
+    openapi_extra=body(SmsRequest),
+    responses=answer(200, SmsResponse, "Nexmo's answer, one entry per part.", RATE_HEADERS),
+)
 async def send_sms(
     body: JsonBody,
     connection: OwnedConnection,
@@ -42,7 +76,13 @@ async def send_sms(
     return await operations.send_sms(context, session, connection, body, key)
 
 
-@router.post("/tts", operation_id="SendTts", summary="Send a speech file")
+@router.post(
+    "/tts",
+    operation_id="SendTts",
+    summary="Send a speech file",
+    openapi_extra=body(TtsRequest),
+    responses=answer(200, TtsResponse, "Nexmo's answer.", RATE_HEADERS),
+)
 async def send_tts(
     body: JsonBody,
     connection: OwnedConnection,
@@ -55,7 +95,12 @@ async def send_tts(
     return await operations.send_tts(context, session, connection, body, key)
 
 
-@router.get("/numbers/owned", operation_id="ListOwnedNumbers", summary="List owned numbers")
+@router.get(
+    "/numbers/owned",
+    operation_id="ListOwnedNumbers",
+    summary="List owned numbers",
+    responses=answer(200, NumbersAnswer, "A page of your numbers.", RATE_HEADERS),
+)
 async def list_owned_numbers(
     request: Request,
     connection: OwnedConnection,
@@ -64,7 +109,9 @@ async def list_owned_numbers(
     pattern: Pattern = None,
     search_pattern: SearchPattern = None,
     index: Index = None,
-    size: Annotated[int | None, Query(description="Default 10 Max 100.")] = None,
+    size: Annotated[
+        int | None, Query(title="Result Count", description="Default 10 Max 100.")
+    ] = None,
 ) -> Response:
     """This operation retrieves all numbers associated with your account."""
     return await operations.list_numbers(
@@ -72,37 +119,52 @@ async def list_owned_numbers(
     )
 
 
-@router.get("/numbers/inbound", operation_id="ListInboundNumbers", summary="List inbound numbers")
+@router.get(
+    "/numbers/inbound",
+    operation_id="ListInboundNumbers",
+    summary="List inbound numbers",
+    responses=answer(200, NumbersAnswer, "A page of numbers for sale.", RATE_HEADERS),
+)
 async def list_inbound_numbers(
     request: Request,
     connection: OwnedConnection,
     session: Session,
     context: Context,
-    country: Annotated[str, Query(description="Code in ISO 3166-1 alpha-2 format.")],
+    country: Annotated[
+        str, Query(title="Country", description="Code in ISO 3166-1 alpha-2 format.")
+    ],
     pattern: Pattern = None,
     search_pattern: SearchPattern = None,
-    features: Annotated[str | None, Query(description="SMS or VOICE")] = None,
-    size: Annotated[int | None, Query(description="Default 10.")] = None,
+    features: Annotated[
+        str | None, Query(title="Available Features", description="SMS or VOICE.")
+    ] = None,
+    size: Annotated[int | None, Query(title="Result Count", description="Default 10.")] = None,
     index: Index = None,
 ) -> Response:
-    """This operation is used to retrieve all the inbound numbers that are available for a
-    given country."""
+    """This operation is used to retrieve all the inbound numbers that are available for a given
+    country."""
     return await operations.list_numbers(
         context, session, connection, _query(request), _base(request, context), owned=False
     )
 
 
-@router.get("/applications", operation_id="ListApplications", summary="List applications")
+@router.get(
+    "/applications",
+    operation_id="ListApplications",
+    summary="List applications",
+    responses=answer(200, ApplicationsAnswer, "A page of your applications.", RATE_HEADERS),
+)
 async def list_applications(
     request: Request,
     connection: OwnedConnection,
     session: Session,
     context: Context,
     page_size: Annotated[
-        int | None, Query(description="Items returned on each call (Default 10).")
+        int | None,
+        Query(title="Result Count", description="Items returned on each call (Default 10)."),
     ] = None,
     page_index: Annotated[
-        int | None, Query(description="Offset from first page (Default 0).")
+        int | None, Query(title="Page Index", description="Offset from first page (Default 0).")
     ] = None,
 ) -> Response:
     """Retrieves a list of all applications associated with your account."""
@@ -116,6 +178,10 @@ async def list_applications(
     operation_id="CreateApplication",
     status_code=201,
     summary="Create new application",
+    openapi_extra=body(ApplicationRequest),
+    responses=answer(
+        201, ApplicationResponse, "The application, its private key shown this once.", LOCATION
+    ),
 )
 async def create_application(
     body: JsonBody,
@@ -129,10 +195,13 @@ async def create_application(
 
 
 @router.get(
-    "/applications/{application_id}", operation_id="GetApplication", summary="Get application by Id"
+    "/applications/{application_id}",
+    operation_id="GetApplication",
+    summary="Get application by Id",
+    responses=answer(200, ApplicationResponse, "The application.", RATE_HEADERS),
 )
 async def get_application(
-    application_id: str, connection: OwnedConnection, session: Session, context: Context
+    application_id: ApplicationId, connection: OwnedConnection, session: Session, context: Context
 ) -> Response:
     """This operation is used to retrieve information about a single application, given its
     id."""
@@ -143,9 +212,11 @@ async def get_application(
     "/applications/{application_id}",
     operation_id="UpdateApplication",
     summary="Update an application",
+    openapi_extra=body(ApplicationRequest),
+    responses=answer(200, ApplicationResponse, "The application.", RATE_HEADERS),
 )
 async def update_application(
-    application_id: str,
+    application_id: ApplicationId,
     body: JsonBody,
     connection: OwnedConnection,
     session: Session,
@@ -159,9 +230,10 @@ async def update_application(
     "/applications/{application_id}",
     operation_id="DeleteApplication",
     summary="Delete an application",
+    responses=answer(200, Common, "Deleted.", RATE_HEADERS),
 )
 async def delete_application(
-    application_id: str, connection: OwnedConnection, session: Session, context: Context
+    application_id: ApplicationId, connection: OwnedConnection, session: Session, context: Context
 ) -> Response:
     """This operation is used to delete an existing application in your account."""
     return await operations.delete_application(context, session, connection, application_id)

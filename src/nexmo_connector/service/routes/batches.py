@@ -18,19 +18,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from nexmo_connector.service import batch_rows
+from nexmo_connector.service.answers import BatchAnswer, BatchSummary
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
+from nexmo_connector.service.docs import LOCATION, PROBLEMS, answer
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.operations import MAX_KEY, fingerprint
 from nexmo_connector.service.schemas import Input
 from nexmo_connector.service.store import batches, idempotency
 from nexmo_connector.service.tables import Batch, BatchRow, Connection
 
-router = APIRouter(prefix="/v1/connections/{connection_id}/batches", tags=["Batches"])
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}/batches", tags=["Batches"], responses=PROBLEMS
+)
 MAX_ROWS = 100_000
 RESULT_COLUMNS = ("row", "to", "state", "client-ref", "message-ids", "parts", "price", "error")
 RETRY_AFTER = "5"
-BatchId = Annotated[str, Path(description="The batch's id.")]
+BatchId = Annotated[str, Path(title="Batch Id", description="The batch's id.")]
+POLL = {
+    **LOCATION,
+    "Retry-After": {"description": "Seconds to wait before polling.", "schema": {"type": "string"}},
+}
+RUNNING: dict[int | str, dict[str, Any]] = {
+    202: {"model": BatchAnswer, "description": "Still running: poll Location.", "headers": POLL}
+}
 
 
 class BatchIn(Input):
@@ -39,15 +50,15 @@ class BatchIn(Input):
     from_: str = Field(alias="from", min_length=1, max_length=32)
     text: str = Field(min_length=1, max_length=3200)
     rows: list[dict[str, str]] = Field(min_length=1, max_length=MAX_ROWS)
-    options: dict[str, Any] = Field(default_factory=dict, description="SMS keys for every row")
+    options: dict[str, Any] = Field(default_factory=dict, description="SMS keys for every row.")
     resend_unknown: bool = False
 
 
-def _view(context: ServiceContext, batch: Batch, summary: dict[str, Any]) -> dict[str, Any]:
+def _view(context: ServiceContext, batch: Batch, summary: BatchSummary) -> BatchAnswer:
     return {
         "id": batch.id,
         "connection_id": batch.connection_id,
-        "state": batch.state,
+        "state": batch.state,  # type: ignore[typeddict-item]
         "error": batch.error,
         **summary,
         "created_at": batch.created_at,
@@ -96,6 +107,7 @@ _BODIES = {
     operation_id="CreateBatch",
     summary="Send many SMS",
     openapi_extra=_BODIES,
+    responses=answer(202, BatchAnswer, "Accepted: poll Location until it answers 200.", POLL),
 )
 async def create(
     request: Request,
@@ -199,10 +211,16 @@ async def _batch(session: AsyncSession, connection: Connection, batch_id: str) -
     return batch
 
 
-@router.get("/{batch_id}", operation_id="GetBatch", summary="A batch (202 while it runs)")
+@router.get(
+    "/{batch_id}",
+    operation_id="GetBatch",
+    summary="Get a batch",
+    responses={**answer(200, BatchAnswer, "Finished, cancelled or paused."), **RUNNING},
+)
 async def get(
     batch_id: BatchId, connection: OwnedConnection, session: Session, context: Context
 ) -> Response:
+    """A batch's state and totals: 202 while it runs, 200 once every row has an outcome."""
     return await _answer(context, session, await _batch(session, connection, batch_id))
 
 

@@ -8,14 +8,16 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from nexmo_connector import errors
+from nexmo_connector.service.answers import ConnectionAnswer, ConnectionList
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, CurrentUser, OwnedConnection, Session
+from nexmo_connector.service.docs import LOCATION, PROBLEMS, answer
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.schemas import ConnectionIn, ConnectionPatch, connection_view
 from nexmo_connector.service.store import connections, sends
 from nexmo_connector.service.tables import Connection, Send
 
-router = APIRouter(prefix="/v1/connections", tags=["Connections"])
+router = APIRouter(prefix="/v1/connections", tags=["Connections"], responses=PROBLEMS)
 
 
 async def _check(
@@ -36,11 +38,17 @@ async def _check(
         raise Problem(502, "upstream-failed", f"cannot check the credentials: {exc}") from None
 
 
-def _view(context: ServiceContext, connection: Connection) -> dict[str, Any]:
+def _view(context: ServiceContext, connection: Connection) -> ConnectionAnswer:
     return connection_view(connection, context.public_url)
 
 
-@router.post("", status_code=201, operation_id="CreateConnection", summary="Create a connection")
+@router.post(
+    "",
+    status_code=201,
+    operation_id="CreateConnection",
+    summary="Create a connection",
+    responses=answer(201, ConnectionAnswer, "The connection (its secrets never shown).", LOCATION),
+)
 async def create(
     body: ConnectionIn, user: CurrentUser, session: Session, context: Context
 ) -> Response:
@@ -64,17 +72,33 @@ async def create(
     return JSONResponse(_view(context, connection), 201, headers={"Location": location})
 
 
-@router.get("", operation_id="ListConnections", summary="List your connections")
+@router.get(
+    "",
+    operation_id="ListConnections",
+    summary="List your connections",
+    responses=answer(200, ConnectionList, "Your connections."),
+)
 async def list_connections(user: CurrentUser, session: Session, context: Context) -> Any:
+    """Your connections, each a set of Nexmo credentials only you can use."""
     return {"connections": [_view(context, c) for c in await connections.of_user(session, user.id)]}
 
 
-@router.get("/{connection_id}", operation_id="GetConnection", summary="Get a connection")
+@router.get(
+    "/{connection_id}",
+    operation_id="GetConnection",
+    summary="Get a connection",
+    responses=answer(200, ConnectionAnswer, "The connection."),
+)
 async def get(connection: OwnedConnection, context: Context) -> Any:
     return _view(context, connection)
 
 
-@router.patch("/{connection_id}", operation_id="UpdateConnection", summary="Update a connection")
+@router.patch(
+    "/{connection_id}",
+    operation_id="UpdateConnection",
+    summary="Update a connection",
+    responses=answer(200, ConnectionAnswer, "The connection."),
+)
 async def update(
     body: ConnectionPatch, owned: OwnedConnection, session: Session, context: Context
 ) -> Any:

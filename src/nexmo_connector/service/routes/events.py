@@ -13,11 +13,14 @@ from starlette.responses import StreamingResponse
 
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
+from nexmo_connector.service.docs import PROBLEMS
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.events import EVENT_TYPES, view
 from nexmo_connector.service.store import events
 
-router = APIRouter(prefix="/v1/connections/{connection_id}/events", tags=["Events"])
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}/events", tags=["Events"], responses=PROBLEMS
+)
 MAX_WAIT = 30.0
 KEEPALIVE = 15.0
 After = Annotated[str | None, Query(description="The `next` of the previous answer.")]

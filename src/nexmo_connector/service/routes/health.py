@@ -8,8 +8,9 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from nexmo_connector.service.deps import Context
+from nexmo_connector.service.docs import PROBLEMS
 
-router = APIRouter(tags=["Operations"])
+router = APIRouter(tags=["Operations"], responses=PROBLEMS)
 
 
 @router.get("/healthz", operation_id="Health", summary="The process is up")

@@ -13,10 +13,11 @@ from starlette.responses import Response
 from nexmo_connector.rules import TEXT_REASON, is_text
 from nexmo_connector.service import events
 from nexmo_connector.service.deps import Context, Session
+from nexmo_connector.service.docs import PROBLEMS
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.store import connections
 
-router = APIRouter(prefix="/hooks/{hook_token}", tags=["Nexmo callbacks"])
+router = APIRouter(prefix="/hooks/{hook_token}", tags=["Nexmo callbacks"], responses=PROBLEMS)
 Kind = Literal["receipts", "inbound", "calls"]
 INGEST = {"receipts": events.receipt, "inbound": events.inbound, "calls": events.call}
 MAX_FIELD = 4096

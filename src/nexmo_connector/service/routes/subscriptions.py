@@ -11,9 +11,11 @@ from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
+from nexmo_connector.service.answers import EVENTS, SubscriptionAnswer
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deliveries import new_secret
 from nexmo_connector.service.deps import Context, OwnedConnection, OwnedSubscription, Session
+from nexmo_connector.service.docs import LOCATION, PROBLEMS, answer, callbacks
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.events import EVENT_TYPES
 from nexmo_connector.service.schemas import SubscriptionIn, TriggerIn
@@ -21,18 +23,25 @@ from nexmo_connector.service.store import subscriptions
 from nexmo_connector.service.tables import Connection, Delivery, Subscription
 from nexmo_connector.service.targets import target_problem
 
-router = APIRouter(tags=["Subscriptions"])
+router = APIRouter(tags=["Subscriptions"], responses=PROBLEMS)
 CONNECTION = "/v1/connections/{connection_id}"
+TRIGGERS = {
+    "sms.status": "When an SMS is delivered or fails",
+    "sms.receipt": "When a delivery receipt arrives",
+    "sms.inbound": "When an SMS is received",
+    "call.status": "When a speech call ends",
+    "batch.finished": "When a batch finishes",
+}
 
 
-def _view(subscription: Subscription) -> dict[str, Any]:
+def _view(subscription: Subscription) -> SubscriptionAnswer:
     return {
         "id": subscription.id,
         "connection_id": subscription.connection_id,
         "url": subscription.url,
         "types": subscription.types.split(",") if subscription.types else None,
         "description": subscription.description,
-        "state": subscription.state,
+        "state": subscription.state,  # type: ignore[typeddict-item]
         "created_at": subscription.created_at,
     }
 
@@ -86,6 +95,7 @@ async def _create(
     status_code=201,
     operation_id="CreateSubscription",
     summary="Deliver this connection's events to a URL",
+    responses=answer(201, SubscriptionAnswer, "The subscription, its secret shown once.", LOCATION),
 )
 async def create(
     body: SubscriptionIn, connection: OwnedConnection, session: Session, context: Context
@@ -108,7 +118,7 @@ def _trigger(event_type: str) -> Any:
     ) -> Response:
         return await _create(context, session, connection, body.url, [event_type])
 
-    trigger.__doc__ = f"A subscription to `{event_type}` events only."
+    trigger.__doc__ = f"{EVENTS[event_type].__doc__} Subscribes the url to these events only."
     return trigger
 
 
@@ -119,7 +129,9 @@ for _type in EVENT_TYPES:
         methods=["POST"],
         status_code=201,
         operation_id="On" + "".join(part.title() for part in _type.split(".")),
-        summary=f"When {_type}",
+        summary=TRIGGERS[_type],
+        responses=answer(201, SubscriptionAnswer, "Subscribed: DELETE Location to stop.", LOCATION),
+        callbacks=callbacks(_type),
     )
 
 
@@ -127,12 +139,16 @@ for _type in EVENT_TYPES:
     "/v1/subscriptions/{subscription_id}",
     status_code=204,
     operation_id="DeleteSubscription",
-    summary="Stop a subscription (its id is enough: no token needed)",
+    summary="Stop a subscription",
+    responses={204: {"description": "Stopped."}},
 )
 async def delete(
     session: Session,
-    subscription_id: Annotated[str, Path(description="The subscription's id.")],
+    subscription_id: Annotated[
+        str, Path(title="Subscription Id", description="The subscription's id.")
+    ],
 ) -> Response:
+    """Its id is enough: Power Automate deletes a trigger's subscription without a token."""
     subscription = await session.get(Subscription, subscription_id)
     if subscription is None:
         raise Problem(404, "not-found", f"no subscription {subscription_id[:64]}")

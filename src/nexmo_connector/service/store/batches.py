@@ -12,6 +12,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.batch import Entry, RowState
+from nexmo_connector.service.answers import BatchSummary, BatchTotals
 from nexmo_connector.service.tables import Batch, BatchRow
 
 PAGE = 500
@@ -44,7 +45,7 @@ async def of_connection(session: AsyncSession, connection_id: str) -> list[Batch
     return list(await session.scalars(query.order_by(Batch.created_at.desc()).limit(100)))
 
 
-async def totals(session: AsyncSession, batch_id: str) -> dict[str, Any]:
+async def totals(session: AsyncSession, batch_id: str) -> BatchSummary:
     """Rows by state, parts and price (EUR, a string; ``None`` when a sent row's is unknown),
     counted by the database (a status poll costs the same at any batch size)."""
     counts = dict.fromkeys(ROW_STATES, 0)
@@ -69,7 +70,8 @@ async def totals(session: AsyncSession, batch_id: str) -> dict[str, Any]:
             price = Decimal(str(state_price or 0)).quantize(Decimal("0.00000001"))
     counts["pending"] += counts.pop("inflight")
     counts["rows"] = sum(counts.values())
-    return {"totals": counts, "parts": parts, "price": None if unpriced else str(price)}
+    totals = cast(BatchTotals, counts)
+    return {"totals": totals, "parts": parts, "price": None if unpriced else str(price)}
 
 
 async def rows(

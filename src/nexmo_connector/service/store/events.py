@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, text
@@ -43,7 +44,7 @@ def _add_event(dialect: str) -> Any:
 
 
 async def add(
-    session: AsyncSession, connection_id: str, type: str, data: dict[str, Any], dedupe: str
+    session: AsyncSession, connection_id: str, type: str, data: Mapping[str, object], dedupe: str
 ) -> bool:
     """Store an event and what it owes the connection's subscriptions (the outbox, in the
     same transaction); False when it was stored already (the same ``dedupe``)."""
