@@ -200,7 +200,7 @@ def test_apps_lifecycle(
     "command",
     [["sms", "send"], ["sms", "parts"], ["sms", "bulk"], ["tts", "send"], ["numbers", "owned"],
      ["numbers", "search"], ["apps", "list"], ["apps", "get"], ["apps", "create"], ["apps", "update"],
-     ["apps", "delete"], ["sandbox"]],
+     ["apps", "delete"], ["sandbox"], ["connector", "export"]],
 )  # fmt: skip
 def test_help_has_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})

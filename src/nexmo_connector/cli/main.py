@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from nexmo_connector.cli import apps, bulk, numbers, sandbox, serve, sms, tts
+from nexmo_connector.cli import apps, bulk, connector, numbers, sandbox, serve, sms, tts
 from nexmo_connector.cli.common import EXIT_CODES_HELP, Settings, shared_options
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.command("sandbox")(sandbox.sandbox)
 app.command("serve")(serve.serve)
 app.add_typer(serve.users_app, name="users")
 app.add_typer(serve.db_app, name="db")
+app.add_typer(connector.app, name="connector")
 
 
 @app.callback()

@@ -44,7 +44,7 @@ def _database_errors() -> Iterator[None]:
         fail(f"--database-url/--data-dir: cannot use the database: {reason}", EXIT_USAGE)
 
 
-def _config(**given: Any) -> ServiceConfig:
+def service_config(**given: Any) -> ServiceConfig:
     """The settings: flags given, then ``NEXMO_CONNECTOR_*``, then the defaults."""
     try:
         from nexmo_connector.service.config import ServiceConfig
@@ -118,7 +118,7 @@ def serve(
 
     Example: nexmo-connector serve --port 8080 --data-dir ./data
     """
-    config = _config(**{k: v for k, v in locals().items()})
+    config = service_config(**{k: v for k, v in locals().items()})
     from nexmo_connector.sandbox.server import listen
     from nexmo_connector.service.server import embedded_sandbox, uvicorn_config
     from nexmo_connector.service.setup import DataDirBusy, lock_data_dir, release
@@ -200,7 +200,9 @@ def users_add(
 
     try:
         with _database_errors():
-            token = admin.add_user(_config(data_dir=data_dir, database_url=database_url), name)
+            token = admin.add_user(
+                service_config(data_dir=data_dir, database_url=database_url), name
+            )
     except ValueError as exc:
         fail(f"NAME: {exc}", EXIT_USAGE)
     print(json.dumps({"name": name, "token": token}) if as_json else token)
@@ -212,7 +214,7 @@ def users_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
     from nexmo_connector.service import admin
 
     with _database_errors():
-        names = admin.list_users(_config(data_dir=data_dir, database_url=database_url))
+        names = admin.list_users(service_config(data_dir=data_dir, database_url=database_url))
     for name in names:
         print(name)
 
@@ -224,7 +226,7 @@ def users_remove(name: str, data_dir: DataDir = None, database_url: DatabaseUrl 
 
     try:
         with _database_errors():
-            admin.remove_user(_config(data_dir=data_dir, database_url=database_url), name)
+            admin.remove_user(service_config(data_dir=data_dir, database_url=database_url), name)
     except admin.UnknownUser:
         fail(f"NAME: no user {name!r}", EXIT_USAGE)
 
@@ -236,7 +238,9 @@ def users_token(name: str, data_dir: DataDir = None, database_url: DatabaseUrl =
 
     try:
         with _database_errors():
-            print(admin.new_token(_config(data_dir=data_dir, database_url=database_url), name))
+            print(
+                admin.new_token(service_config(data_dir=data_dir, database_url=database_url), name)
+            )
     except admin.UnknownUser:
         fail(f"NAME: no user {name!r}", EXIT_USAGE)
 
@@ -247,5 +251,5 @@ def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
     from nexmo_connector.service import admin
 
     with _database_errors():
-        admin.migrate(_config(data_dir=data_dir, database_url=database_url))
+        admin.migrate(service_config(data_dir=data_dir, database_url=database_url))
     print("database up to date", file=sys.stderr)

@@ -19,6 +19,7 @@ from nexmo_connector.service.routes import (
     actions,
     batches,
     connections,
+    connector,
     events,
     health,
     hooks,
@@ -102,7 +103,7 @@ def create_app(
             yield
 
     app = FastAPI(title="Nexmo connector", description=DESCRIPTION, version="1", lifespan=lifespan)
-    for module in (connections, actions, batches, events, subscriptions, hooks, health):
+    for module in (connections, actions, batches, events, subscriptions, hooks, connector, health):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(RequestLog, log_format=config.log_format)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Header
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from nexmo_connector.models import ApplicationResponse, ListNumbersResponse
 from nexmo_connector.service.answers import EVENTS, ProblemAnswer
+from nexmo_connector.service.operations import MAX_KEY
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     "default": {"model": ProblemAnswer, "description": "A problem (RFC 9457)."}
@@ -24,6 +25,17 @@ RATE_HEADERS = {
         ("RateLimit-Policy", "100 calls per 60 seconds, per connection."),
     )
 }
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        title="Idempotency Key",
+        description=f"Send once, whatever the retries (at most {MAX_KEY} characters).",
+        max_length=MAX_KEY,
+    ),
+]
+INTERNAL = {"x-ms-visibility": "internal"}
+"""A parameter Power Platform users never see (the CSV form of a batch, say)."""
 LOCATION = {"Location": {"description": "Where the new resource is.", "schema": {"type": "string"}}}
 
 

@@ -174,7 +174,7 @@ def _parameter(translator: _Translator, parameter: dict[str, Any]) -> dict[str, 
     if title := schema.get("title"):
         out["x-ms-summary"] = title
     if not out["required"]:
-        out["x-ms-visibility"] = "advanced"
+        out["x-ms-visibility"] = schema.get("x-ms-visibility", "advanced")
     if parameter["name"] == "connection_id":
         out["x-ms-dynamic-values"] = {
             "operationId": CONNECTIONS,
@@ -188,7 +188,8 @@ def _parameter(translator: _Translator, parameter: dict[str, Any]) -> dict[str, 
 def _body(translator: _Translator, request: dict[str, Any], trigger: bool) -> dict[str, Any]:
     """The JSON request body as Swagger's one ``body`` parameter, inlined, its optional
     properties advanced; a trigger's ``url`` is the notification URL Power Automate fills."""
-    schema = translator.schema(translator.resolve(request["content"]["application/json"]["schema"]))
+    given = request["content"]["application/json"]["schema"]
+    schema = translator.schema(translator.resolve(given), top=True)
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
         if trigger and name == "url":
@@ -231,7 +232,7 @@ def _operation(
     out: dict[str, Any] = {
         "operationId": operation_id,
         "summary": operation["summary"],
-        "description": operation.get("description", operation["summary"] + ".").split("\n\n")[0],
+        "description": " ".join(operation["description"].split()),
         "parameters": [
             _parameter(translator, p) for p in [*path_parameters, *operation.get("parameters", [])]
         ],

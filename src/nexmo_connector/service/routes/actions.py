@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.responses import Response
 
 from nexmo_connector.models import (
@@ -23,20 +23,13 @@ from nexmo_connector.service.docs import (
     PROBLEMS,
     RATE_HEADERS,
     ApplicationsAnswer,
+    IdempotencyKey,
     NumbersAnswer,
     answer,
     body,
 )
 
 router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["Actions"], responses=PROBLEMS)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        title="Idempotency Key",
-        description="Send once, whatever the retries (at most 255 characters).",
-    ),
-]
 JsonBody = Annotated[dict[str, Any], Body(include_in_schema=False)]
 Pattern = Annotated[str | None, Query(title="Pattern", description="Number pattern to search for.")]
 SearchPattern = Annotated[

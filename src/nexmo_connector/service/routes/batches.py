@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +21,9 @@ from nexmo_connector.service import batch_rows
 from nexmo_connector.service.answers import BatchAnswer, BatchSummary
 from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
-from nexmo_connector.service.docs import LOCATION, PROBLEMS, answer
+from nexmo_connector.service.docs import INTERNAL, LOCATION, PROBLEMS, IdempotencyKey, answer
 from nexmo_connector.service.errors import Problem
-from nexmo_connector.service.operations import MAX_KEY, fingerprint
+from nexmo_connector.service.operations import fingerprint
 from nexmo_connector.service.schemas import Input
 from nexmo_connector.service.store import batches, idempotency
 from nexmo_connector.service.tables import Batch, BatchRow, Connection
@@ -45,7 +45,7 @@ RUNNING: dict[int | str, dict[str, Any]] = {
 
 
 class BatchIn(Input):
-    """``text`` may hold ``{column}`` placeholders filled from each row."""
+    """`text` may hold `{column}` placeholders, filled from each row."""
 
     from_: str = Field(alias="from", min_length=1, max_length=32)
     text: str = Field(min_length=1, max_length=3200)
@@ -115,10 +115,16 @@ async def create(
     session: Session,
     context: Context,
     skip_invalid: Annotated[bool, Query(description="Record bad rows `invalid`.")] = False,
-    sender: Annotated[str | None, Query(alias="from", description="CSV: the sender.")] = None,
-    text: Annotated[str | None, Query(description="CSV: the template.")] = None,
-    resend_unknown: Annotated[bool, Query(description="CSV: resend unknown rows.")] = False,
-    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=MAX_KEY)] = None,
+    sender: Annotated[
+        str | None, Query(alias="from", description="CSV: the sender.", json_schema_extra=INTERNAL)
+    ] = None,
+    text: Annotated[
+        str | None, Query(description="CSV: the template.", json_schema_extra=INTERNAL)
+    ] = None,
+    resend_unknown: Annotated[
+        bool, Query(description="CSV: resend unknown rows.", json_schema_extra=INTERNAL)
+    ] = False,
+    key: IdempotencyKey = None,
 ) -> Response:
     """JSON (`from`, `text`, `rows`, `options`) or CSV (`text/csv`, a `to` column; `from` and
     `text` as query parameters). Every row is validated first; 202 with `Location`: poll it
