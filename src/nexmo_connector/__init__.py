@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     from nexmo_connector.throttle import CONNECTOR_RATE, NEXMO_SMS_RATE, RateLimiter
     from nexmo_connector.transport import Timeout
     from nexmo_connector.webhooks import (
+        CallEvent,
         DeliveryReceipt,
         TtsCallback,
+        parse_call_event,
         parse_delivery_receipt,
         parse_tts_callback,
     )
@@ -43,12 +45,14 @@ _HOMES = {
     "CONNECTOR_RATE": "throttle", "NEXMO_SMS_RATE": "throttle", "RateLimiter": "throttle",
     "Timeout": "transport", "DeliveryReceipt": "webhooks", "TtsCallback": "webhooks",
     "parse_delivery_receipt": "webhooks", "parse_tts_callback": "webhooks",
+    "CallEvent": "webhooks", "parse_call_event": "webhooks",
 }  # fmt: skip
 __all__ = [
     "CONNECTOR_RATE",
     "NEXMO_SMS_RATE",
     "ApplicationResponse",
     "AsyncNexmoClient",
+    "CallEvent",
     "Common",
     "DeliveryReceipt",
     "ListApplicationsResponse",
@@ -65,6 +69,7 @@ __all__ = [
     "TtsResponse",
     "check_signature",
     "errors",
+    "parse_call_event",
     "parse_delivery_receipt",
     "parse_tts_callback",
     "sign",

@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import pydantic
 
-from nexmo_connector import errors
+from nexmo_connector import errors, voice
 from nexmo_connector.models import (
     ApplicationRequest,
     ApplicationResponse,
@@ -32,7 +32,7 @@ from nexmo_connector.models import (
 from nexmo_connector.transport import HttpResponse
 
 T = TypeVar("T")
-Auth = Literal["form", "basic"]
+Auth = Literal["form", "basic", "bearer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,8 @@ class Action(Generic[T]):
     """One upstream call: where it goes, how credentials travel, how the answer is read.
 
     ``auth``: ``form`` puts ``api_key``/``api_secret`` (or a signature) among the form
-    parameters; ``basic`` sends them in an ``Authorization`` header.
+    parameters; ``basic`` sends them in an ``Authorization`` header; ``bearer`` sends an
+    application's JWT (the Voice API).
 
     ``creates`` marks calls that must not be repeated once they may have been read.
     ``done_when_gone``: a 404 after a retry means an earlier attempt did the work (a delete).
@@ -188,6 +189,36 @@ def send_tts(request: TtsRequest) -> Action[TtsResponse]:
     return Action(
         "send_tts", "POST", "api", "/tts/json", request.to_wire(), "form", True, parse_tts, True
     )
+
+
+class _CreatedCall(pydantic.BaseModel):
+    uuid: str
+    status: str
+    direction: str | None = None
+    conversation_uuid: str | None = None
+
+
+def parse_call(to: str) -> Callable[[HttpResponse], TtsResponse]:
+    """A Voice API call's answer as the seed's ``ttsResponse`` (``call_id``: its uuid
+    without dashes; ``uuid`` and ``conversation_uuid`` kept as extra fields)."""
+
+    def parse(response: HttpResponse) -> TtsResponse:
+        check_http(response)
+        call = read(_CreatedCall, response)
+        return TtsResponse(
+            call_id=call.uuid.replace("-", ""), to=to, status=0, error_text="Success",
+            uuid=call.uuid, conversation_uuid=call.conversation_uuid,
+        )  # fmt: skip
+
+    return parse
+
+
+def send_call(request: TtsRequest) -> Action[TtsResponse]:
+    """Send a speech file through the Voice API (the seed's parameters mapped, or refused)."""
+    return Action(
+        "send_tts", "POST", "api", "/v1/calls", {}, "bearer", True, parse_call(request.to),
+        body=voice.call_body(request),
+    )  # fmt: skip
 
 
 def list_owned_numbers(request: OwnedNumbersRequest) -> Action[ListNumbersResponse]:

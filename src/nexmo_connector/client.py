@@ -49,6 +49,7 @@ from nexmo_connector.transport import (
     Transport,
     sleep,
 )
+from nexmo_connector.voice import ApplicationKey, Speech
 
 log = logging.getLogger("nexmo_connector.client")
 T = TypeVar("T")
@@ -64,6 +65,22 @@ def _base_url(name: str, url: str) -> str:
     if problem is not None:
         raise ValidationError(name, problem)
     return url.rstrip("/")
+
+
+def _application_key(
+    application_id: str | None, private_key: str | bytes | os.PathLike[str] | None, env: bool
+) -> ApplicationKey | None:
+    """The Voice API's credentials, both or neither (one alone is a mistake, named)."""
+    if application_id is None and private_key is None:
+        return None
+    where = " (argument or NEXMO_{})" if env else ""
+    if not application_id:
+        raise ValidationError("application_id", "is required with private_key" + where.format(
+            "APPLICATION_ID"))  # fmt: skip
+    if not private_key:
+        raise ValidationError("private_key", "is required with application_id" + where.format(
+            "PRIVATE_KEY"))  # fmt: skip
+    return ApplicationKey(application_id, private_key)
 
 
 def _already_done(action: Action[Any], retries: RetryState | None, exc: NexmoError) -> bool:
@@ -98,12 +115,20 @@ class _Client:
         max_connections: int | None = None,
         proxy: str | None = None,
         trust_env: bool = True,
+        application_id: str | None = None,
+        private_key: str | bytes | os.PathLike[str] | None = None,
+        speech: Speech | None = None,
     ) -> None:
         """Arguments left as None fall back to ``NEXMO_API_KEY``, ``NEXMO_API_SECRET``,
         ``NEXMO_SIGNATURE_SECRET``, ``NEXMO_REST_URL`` and ``NEXMO_API_URL``, unless
         ``trust_env=False``: then the process environment is never read (a program holding
         many tenants' credentials wants that). ``max_connections``: the pool size (default
         10 for the sync client, 100 async); ``proxy``: an ``http://`` proxy URL.
+
+        ``speech``: how Send a speech file travels: ``legacy`` (``/tts/json``, key and
+        secret) or ``voice`` (the Voice API, with ``application_id`` and ``private_key``, PEM
+        text or a key file's path; env ``NEXMO_APPLICATION_ID``, ``NEXMO_PRIVATE_KEY``).
+        Default: ``voice`` when an application id and key are given, else ``legacy``.
         """
 
         def setting(value: str | None, env: str) -> str | None:
@@ -128,9 +153,23 @@ class _Client:
         self.timeout = Timeout.of(timeout)
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
+        self._application = _application_key(
+            setting(application_id, "NEXMO_APPLICATION_ID"),
+            private_key if private_key is not None or not trust_env
+            else os.environ.get("NEXMO_PRIVATE_KEY"),
+            trust_env,
+        )  # fmt: skip
+        if speech not in (None, "legacy", "voice"):
+            raise ValidationError("speech", "must be legacy or voice")
+        if speech == "voice" and self._application is None:
+            raise ValidationError("application_id", "and private_key are required for voice")
+        self.speech: Speech = speech or ("voice" if self._application else "legacy")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(api_key={self.api_key!r}, rest_url={self.rest_url!r})"
+        return (
+            f"{type(self).__name__}(api_key={self.api_key!r}, rest_url={self.rest_url!r}, "
+            f"speech={self.speech!r})"
+        )
 
     @property
     def signs(self) -> bool:
@@ -150,6 +189,11 @@ class _Client:
         base = self.rest_url if action.host == "rest" else self.api_url
         url = base + action.path
         params = dict(action.params)
+        if action.auth == "bearer":
+            if self._application is None:  # pragma: no cover - speech="voice" requires one
+                raise ValidationError("application_id", "is required for the Voice API")
+            headers = {"Authorization": f"Bearer {self._application.token()}"}
+            return HttpRequest(action.method, url, json=action.body, headers=headers)
         secret = self._secret.get_secret_value()
         if action.auth == "basic":
             token = base64.b64encode(f"{self.api_key}:{secret}".encode()).decode()
@@ -177,9 +221,13 @@ class _Client:
     def _sms(from_: str, to: str, text: str | None, options: SmsOptions) -> Action[SmsResponse]:
         return actions.send_sms(validated(SmsRequest, from_=from_, to=to, text=text, **options))
 
-    @staticmethod
-    def _tts(to: str, text: str, options: TtsOptions) -> Action[TtsResponse]:
-        return actions.send_tts(validated(TtsRequest, to=to, text=text, **options))
+    def tts_action(self, request: TtsRequest) -> Action[TtsResponse]:
+        """Send a speech file as this client sends it: through the Voice API or ``/tts/json``
+        (see ``speech``). A parameter voice mode cannot carry is a ``ValidationError``."""
+        return actions.send_call(request) if self.speech == "voice" else actions.send_tts(request)
+
+    def _tts(self, to: str, text: str, options: TtsOptions) -> Action[TtsResponse]:
+        return self.tts_action(validated(TtsRequest, to=to, text=text, **options))
 
     @staticmethod
     def _owned(filters: dict[str, Any]) -> Action[ListNumbersResponse]:

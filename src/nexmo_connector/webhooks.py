@@ -1,4 +1,5 @@
-"""Incoming webhooks: delivery receipts and TTS call callbacks, parsed and verified."""
+"""Incoming webhooks: delivery receipts, TTS call callbacks and Voice API call events,
+parsed and verified."""
 
 from __future__ import annotations
 
@@ -93,3 +94,51 @@ def parse_tts_callback(
     """A TTS call callback from its query or form parameters."""
     _verify(params, signature_secret, signature_method, max_skew)
     return validated(TtsCallback, **params)
+
+
+CALL_EVENT_STATUSES = (
+    "started", "ringing", "answered", "machine", "human", "completed", "busy", "cancelled",
+    "failed", "rejected", "timeout", "unanswered",
+)  # fmt: skip
+FINAL_CALL_STATUSES = frozenset(
+    ("completed", "busy", "cancelled", "failed", "rejected", "timeout", "unanswered")
+)
+
+
+class CallEvent(BaseModel):
+    """A Voice API call event (``started`` … ``completed``), as sent to a call's event URL."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
+
+    uuid: str
+    status: str
+    conversation_uuid: str | None = None
+    direction: str | None = None
+    timestamp: str | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    duration: int | None = None
+    price: Decimal | None = None
+    rate: Decimal | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    network: str | None = None
+    detail: str | None = None
+
+    @property
+    def call_id(self) -> str:
+        """The id Send a speech file answered (the uuid without dashes)."""
+        return self.uuid.replace("-", "")
+
+    @property
+    def final(self) -> bool:
+        """The call is over (``completed``, ``busy``, ``failed`` …)."""
+        return self.status in FINAL_CALL_STATUSES
+
+
+def parse_call_event(params: Mapping[str, object]) -> CallEvent:
+    """A Voice API call event from its JSON body (POST) or query parameters (GET)."""
+    event = validated(CallEvent, **params)
+    if event.status not in CALL_EVENT_STATUSES:
+        raise ValidationError("status", f"must be one of {', '.join(CALL_EVENT_STATUSES)}")
+    return event

@@ -115,11 +115,13 @@ class Settings:
             **self.urls(),
         }
 
-    def client(self, rate_limiter: RateLimiter | None = None) -> NexmoClient:
+    def client(self, rate_limiter: RateLimiter | None = None, **options: Any) -> NexmoClient:
+        """A client of these settings; ``options``: more of ``NexmoClient``'s arguments."""
         from nexmo_connector.client import NexmoClient
 
+        settings = {**self._client_settings(rate_limiter), **options}
         with upstream_errors():
-            return NexmoClient(self.api_key, self.api_secret, **self._client_settings(rate_limiter))
+            return NexmoClient(self.api_key, self.api_secret, **settings)
 
     def async_client(self, rate_limiter: RateLimiter | None = None) -> AsyncNexmoClient:
         from nexmo_connector.client import AsyncNexmoClient

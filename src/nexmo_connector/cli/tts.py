@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -29,6 +30,25 @@ def send(
     callback_method: Annotated[
         Literal["GET", "POST"] | None, typer.Option(help="GET or POST.")
     ] = None,
+    speech: Annotated[
+        Literal["legacy", "voice"] | None,
+        typer.Option(
+            help="legacy (/tts/json, key and secret) or voice (the Voice API) "
+            "[default: voice with an application id and key, else legacy]."
+        ),
+    ] = None,
+    application_id: Annotated[
+        str | None,
+        typer.Option(envvar="NEXMO_APPLICATION_ID", help="The Voice API application's id."),
+    ] = None,
+    private_key: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="NEXMO_PRIVATE_KEY",
+            metavar="FILE",
+            help="Its private key (the file apps create wrote).",
+        ),
+    ] = None,
 ) -> None:
     """Send a speech (text-to-speech) call.
 
@@ -40,7 +60,9 @@ def send(
         "callback": callback, "callback_method": callback_method,
     }  # fmt: skip
     given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
-    with upstream_errors(), settings.client() as client:
+    mode: dict[str, Any] = {"speech": speech, "application_id": application_id,
+                            "private_key": private_key}  # fmt: skip
+    with upstream_errors(), settings.client(**mode) as client:
         result = client.send_tts(to=to, text=text, **given)
     settings.out.emit(
         result,

@@ -22,6 +22,7 @@ from nexmo_connector.sandbox import (
     reports_api,
     sms_api,
     tts_api,
+    voice_api,
 )
 from nexmo_connector.sandbox.config import SandboxConfig
 from nexmo_connector.sandbox.context import Sandbox
@@ -102,7 +103,15 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
         default_response_class=EscapedJSONResponse,
     )
     app.state.sandbox = sandbox
-    for api in (sms_api, tts_api, numbers_api, reports_api, applications_v1, applications_v2):
+    for api in (
+        sms_api,
+        tts_api,
+        voice_api,
+        numbers_api,
+        reports_api,
+        applications_v1,
+        applications_v2,
+    ):
         app.include_router(api.router)
     app.include_router(inspection_router)
     app.include_router(inbound_router)

@@ -126,8 +126,15 @@ class Inbound(Record):
     deliveries: list[Webhook] = Field(default_factory=list)
 
 
+class CallStep(Record):
+    """One status of a Voice API call and when it is reached."""
+
+    status: str
+    at: float
+
+
 class Call(Record):
-    """One accepted ``/tts/json`` request and how the simulated call went."""
+    """One accepted ``/tts/json`` or ``/v1/calls`` request and how the simulated call went."""
 
     call_id: str = Field(alias="call-id")
     api_key: str = Field(alias="api-key")
@@ -144,11 +151,26 @@ class Call(Record):
     created_at: float = Field(default_factory=time.time, alias="created-at")
     ends_at: float = Field(alias="ends-at")
     callbacks: list[Webhook] = Field(default_factory=list)
+    api: Literal["tts", "voice"] = "tts"
+    uuid: str | None = None
+    """Voice API calls: the call's uuid (``call-id`` is it without dashes)."""
+    conversation_uuid: str | None = Field(None, alias="conversation-uuid")
+    application_id: str | None = Field(None, alias="application-id")
+    steps: list[CallStep] = Field(default_factory=list)
+    """Voice API calls: started, ringing, answered … with the time each is reached."""
+
+    def status_at(self, moment: float) -> str:
+        """The Voice API status as of ``moment`` (the last step reached)."""
+        reached = [step.status for step in self.steps if step.at <= moment]
+        return reached[-1] if reached else "started"
 
     def view(self) -> dict[str, Any]:
         """Inspection view: the record with its state as of now."""
         data = self.dump()
-        data["state"] = "completed" if time.time() >= self.ends_at else "ringing"
+        now = time.time()
+        data["state"] = "completed" if now >= self.ends_at else "ringing"
+        if self.api == "voice":
+            data["status"] = self.status_at(now)
         return data
 
 

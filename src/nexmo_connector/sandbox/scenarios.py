@@ -42,6 +42,8 @@ SCENARIOS: dict[str, Scenario] = {
         "receipt expired with err-code 2 (absent subscriber)", receipt_status="expired", err_code=2
     ),
     "30": Scenario("TTS call answered by a machine", call_status="machine"),
+    "31": Scenario("TTS call busy", call_status="busy"),
+    "32": Scenario("TTS call rings out unanswered", call_status="unanswered"),
     "40": Scenario("slow upstream: every answer delayed (--slow-seconds)", slow=True),
     **{
         f"{code}": Scenario(

@@ -28,6 +28,8 @@ from nexmo_connector.sandbox.wire_docs import WireRoute
 RING_SECONDS = 4
 WORDS_PER_SECOND = 2.5
 DEFAULT_MACHINE_TIMEOUT = 10_000
+UNANSWERED = ("failed", "blocked", "busy", "unanswered")
+"""Scenarios in which nobody talks (the call costs nothing)."""
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -107,7 +109,7 @@ def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:
     """``(status, seconds talked)`` of the simulated call."""
     words = len(_TAGS.sub(" ", settings["text"]).split())
     talk = max(1, math.ceil(words / WORDS_PER_SECOND)) * int(settings["repeat"])
-    if scenario.call_status in ("failed", "blocked"):
+    if scenario.call_status in UNANSWERED:
         return scenario.call_status, 0
     if scenario.call_status == "machine":
         detection = settings.get("machine_detection")

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from nexmo_connector.rules import TEXT_REASON, is_digits, is_text
 
 Params = dict[str, str]
-Api = Literal["sms", "tts", "numbers", "applications-v1", "applications-v2", "reports"]
+Api = Literal["sms", "tts", "voice", "numbers", "applications-v1", "applications-v2", "reports"]
 
 
 class WireError(Exception):
@@ -77,6 +77,8 @@ def api_of(path: str) -> Api | None:
         return "applications-v2"
     if path.startswith("/v2/reports"):
         return "reports"
+    if path.startswith("/v1/calls"):
+        return "voice"
     return None
 
 
@@ -110,7 +112,7 @@ def error_response(
         body = {"status": str(code if code is not None else 5), "error_text": text}
     elif api == "numbers":
         body = {"error-code": str(http_status), "error-code-label": text}
-    elif api in ("applications-v2", "reports"):
+    elif api in ("applications-v2", "reports", "voice"):
         body = {
             "type": f"https://developer.nexmo.com/api-errors#{title.lower().replace(' ', '-')}",
             "title": title,

@@ -355,7 +355,7 @@ async def _send(
     send.client_ref = getattr(request, "client_ref", None)
     client = context.clients.client_for(connection)
     action = (actions.send_sms(request) if isinstance(request, SmsRequest)
-              else actions.send_tts(request))  # fmt: skip
+              else client.tts_action(request))  # fmt: skip
 
     async def perform() -> tuple[int, Any]:
         return 200, _dump(await observed(context, client, action))
