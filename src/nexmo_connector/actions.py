@@ -101,15 +101,19 @@ def _message(body: Any) -> str:
     return "no details"
 
 
+def _detail(response: HttpResponse) -> str:
+    try:
+        return _message(json.loads(response.body))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return "no details"
+
+
 def check_http(response: HttpResponse) -> None:
     """Raise the error an HTTP failure status means."""
     status = response.status
     if status < 400:
         return
-    try:
-        detail = _message(json.loads(response.body))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        detail = "no details"
+    detail = _detail(response)
     if status == 429:
         raise errors.ThrottledError(
             f"throttled by Nexmo: {detail}", _retry_after(response), status_code=status
@@ -191,6 +195,10 @@ def send_tts(request: TtsRequest) -> Action[TtsResponse]:
     )
 
 
+_CALL_REFUSALS = {402: 9, 403: 8}
+"""Voice API refusals as the seed's ttsResponse statuses: 9 quota exceeded, 8 barred."""
+
+
 class _CreatedCall(pydantic.BaseModel):
     uuid: str
     status: str
@@ -203,6 +211,9 @@ def parse_call(to: str) -> Callable[[HttpResponse], TtsResponse]:
     without dashes; ``uuid`` and ``conversation_uuid`` kept as extra fields)."""
 
     def parse(response: HttpResponse) -> TtsResponse:
+        if response.status in _CALL_REFUSALS:  # the legacy API's statuses for the same refusal
+            status = _CALL_REFUSALS[response.status]
+            raise errors.CallRejectedError(status, _detail(response))
         check_http(response)
         call = read(_CreatedCall, response)
         return TtsResponse(

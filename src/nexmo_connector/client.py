@@ -162,7 +162,7 @@ class _Client:
         if speech not in (None, "legacy", "voice"):
             raise ValidationError("speech", "must be legacy or voice")
         if speech == "voice" and self._application is None:
-            raise ValidationError("application_id", "and private_key are required for voice")
+            raise ValidationError("application_id", "is required for speech='voice' (and a key)")
         self.speech: Speech = speech or ("voice" if self._application else "legacy")
 
     def __repr__(self) -> str:

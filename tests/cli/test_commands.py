@@ -141,6 +141,36 @@ def test_tts_send(sandbox: SandboxServer) -> None:
     assert data["status"] == 0 and len(data["call_id"]) == 32
 
 
+def test_tts_send_through_the_voice_api(
+    sandbox: SandboxServer, http: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    created = as_json(cli(sandbox, "apps", "create", "--name", "v", "--type", "voice", "--answer-url",
+                          "http://127.0.0.1:9/a", "--event-url", "http://127.0.0.1:9/e", "--json"))  # fmt: skip
+    key_file = tmp_path / f"{created['id']}.key"
+    assert key_file.exists()  # apps create wrote the key tts send reads
+    voice = ("tts", "send", "--to", "447700900000", "--text", "hello", "--voice", "male",
+             "--application-id", created["id"], "--private-key", str(key_file))  # fmt: skip
+    data = as_json(cli(sandbox, *voice, "--lg", "en-gb", "--json"))
+    recorded = http.get(f"/_sandbox/calls/{data['call_id']}").json()
+    assert recorded["api"] == "voice" and recorded["params"]["language"] == "en-GB"
+    refused = cli(sandbox, *voice, "--machine-timeout", "500")
+    assert (
+        refused.exit_code == 2
+        and "--machine-timeout: has no Voice API equivalent" in refused.output
+    )
+    legacy = as_json(
+        cli(sandbox, *voice, "--speech", "legacy", "--machine-timeout", "500", "--json")
+    )
+    assert http.get(f"/_sandbox/calls/{legacy['call_id']}").json()["api"] == "tts"
+    missing = cli(
+        sandbox, "tts", "send", "--to", "447700900000", "--text", "x", "--speech", "voice"
+    )
+    assert missing.exit_code == 2 and "--application-id" in missing.output
+    no_file = cli(sandbox, *voice[:-1], str(tmp_path / "none.key"))
+    assert no_file.exit_code == 2 and "--private-key: cannot read" in no_file.output
+
+
 def test_numbers(sandbox: SandboxServer) -> None:
     owned = as_json(cli(sandbox, "numbers", "owned", "--json"))
     assert owned["count"] == 3

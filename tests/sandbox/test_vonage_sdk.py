@@ -84,3 +84,28 @@ def test_application_crud_v2(vonage: Vonage) -> None:
     vonage.application.delete_application(created.id)
     apps, _ = vonage.application.list_applications()
     assert apps == []
+
+
+def test_voice_create_call_with_the_applications_jwt(sandbox: SandboxServer, http) -> None:
+    from vonage_voice import CreateCallRequest, Phone, Talk, ToPhone
+    from vonage_voice.models import ListCallsFilter
+
+    created = http.post("/v2/applications", auth=(KEY, SECRET), json={
+        "name": "sdk-voice", "capabilities": {"voice": {}}}).json()  # fmt: skip
+    host = f"{sandbox.host}:{sandbox.port}"
+    client = Vonage(
+        Auth(application_id=created["id"], private_key=created["keys"]["private_key"]),
+        HttpClientOptions(api_host=host, rest_host=host, timeout=10),
+    )
+    client.http_client._session.mount("https://", PlainHttp())
+    call = client.voice.create_call(CreateCallRequest(
+        to=[ToPhone(number="447700900001")], from_=Phone(number="447700900002"),
+        ncco=[Talk(text="Hello from the SDK", language="en-GB", style=1, loop=2)],
+    ))  # fmt: skip
+    assert call.status == "started" and call.direction == "outbound"
+    info = client.voice.get_call(call.uuid)
+    assert info.uuid == call.uuid and info.to.number == "447700900001"
+    calls, _ = client.voice.list_calls(ListCallsFilter(page_size=10))
+    assert [c.uuid for c in calls] == [call.uuid]
+    recorded = http.get(f"/_sandbox/calls/{call.uuid.replace('-', '')}").json()
+    assert recorded["params"]["language"] == "en-GB" and recorded["params"]["loop"] == "2"

@@ -98,6 +98,10 @@ def list_applications(
     _show(settings, "Applications", applications, applications)
 
 
+POSITIONAL = ("application_id",)
+"""The client field these commands take as an argument, not a flag."""
+
+
 @app.command("get")
 @shared_options
 def get(settings: Settings, application_id: AppId) -> None:
@@ -105,7 +109,7 @@ def get(settings: Settings, application_id: AppId) -> None:
 
     Example: nexmo-connector apps get 0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11
     """
-    with upstream_errors(), settings.client() as client:
+    with upstream_errors(POSITIONAL), settings.client() as client:
         application = client.get_application(application_id)
     _show(settings, "Application", application, [application])
 
@@ -185,7 +189,7 @@ def update(
     --answer-url https://example.com/answer --event-url https://example.com/event
     """
     webhooks = _webhooks(locals())
-    with upstream_errors(), settings.client() as client:
+    with upstream_errors(POSITIONAL), settings.client() as client:
         application = client.update_application(application_id, name, app_type, **webhooks)
     _show(settings, "Application updated", application, [application])
 
@@ -197,6 +201,6 @@ def delete(settings: Settings, application_id: AppId) -> None:
 
     Example: nexmo-connector apps delete 0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11
     """
-    with upstream_errors(), settings.client() as client:
+    with upstream_errors(POSITIONAL), settings.client() as client:
         client.delete_application(application_id)
     settings.out.emit({"deleted": application_id}, lambda: f"deleted {application_id}")

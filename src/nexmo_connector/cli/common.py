@@ -14,7 +14,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_type_hints
@@ -281,15 +281,11 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-ARGUMENTS = {"application_id"}
-"""Client fields the commands take as positional arguments, not flags."""
-
-
-def flag(field: str) -> str:
+def flag(field: str, arguments: Collection[str] = ()) -> str:
     """The command-line flag for a client field name (``client_ref`` → ``--client-ref``);
-    an argument by its name in the usage line (``application_id`` → ``APPLICATION_ID``)."""
+    one of the command's positional ``arguments`` by its usage name (``APPLICATION_ID``)."""
     name = field.split(".")[0]
-    return name.upper() if name in ARGUMENTS else "--" + name.replace("_", "-")
+    return name.upper() if name in arguments else "--" + name.replace("_", "-")
 
 
 def exit_code(exc: errors.NexmoError) -> int:
@@ -304,16 +300,17 @@ def exit_code(exc: errors.NexmoError) -> int:
     return EXIT_REJECTED
 
 
-def describe(exc: errors.NexmoError) -> str:
+def describe(exc: errors.NexmoError, arguments: Collection[str] = ()) -> str:
     if isinstance(exc, errors.ValidationError):
-        return f"{flag(exc.field)}: {exc.reason}"
+        return f"{flag(exc.field, arguments)}: {exc.reason}"
     return str(exc)
 
 
 @contextmanager
-def upstream_errors() -> Iterator[None]:
-    """Turn the library's errors into one line on stderr and the documented exit code."""
+def upstream_errors(arguments: Collection[str] = ()) -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and the documented exit code
+    (``arguments``: the client fields the command takes positionally)."""
     try:
         yield
     except errors.NexmoError as exc:
-        fail(describe(exc), exit_code(exc))
+        fail(describe(exc, arguments), exit_code(exc))

@@ -26,7 +26,7 @@ const badge = (text, tone) => el("span", { class: "badge " + (tone || "") }, tex
 const toneOf = (s) =>
   ({ delivered: "ok", accepted: "ok", completed: "ok", answered: "ok", machine: "ok",
      failed: "bad", rejected: "bad", expired: "bad", unknown: "bad", blocked: "bad",
-     busy: "bad", timeout: "bad", cancelled: "bad",
+     busy: "bad", timeout: "bad", cancelled: "bad", unanswered: "bad",
      pending: "wait", ringing: "wait", buffered: "wait" })[s] || "";
 
 function webhookBadges(hooks, label) {
@@ -44,6 +44,7 @@ function messageBadges(m) {
 
 function callBadges(c) {
   const badges = [badge(c.state, toneOf(c.state))];
+  if (c.api === "voice") badges.push(badge("voice api", ""));
   if (c.state === "completed" && c.outcome) badges.push(badge(c.outcome, toneOf(c.outcome)));
   return badges.concat(webhookBadges(c.callbacks.slice(-1), "callback"));
 }
@@ -208,7 +209,9 @@ function callDetail(c) {
     el("div", { class: "sub" }, `${c.from ? "From " + c.from + " · " : ""}${when(c["created-at"])}`),
     el("div", { class: "bubble", id: "text" }, c.text),
     el("h3", {}, "Call"),
-    fields([["call-id", c["call-id"]], ["state", c.state], ["outcome", c.outcome],
+    fields([["api", c.api === "voice" ? "Voice API (/v1/calls)" : "/tts/json"],
+            ["call-id", c["call-id"]], ["uuid", c.uuid], ["status", c.status],
+            ["application", c["application-id"]], ["state", c.state], ["outcome", c.outcome],
             ["duration", c.duration === null ? null : `${c.duration} s`], ["rate", c.rate],
             ["price", c.price], ["network", c.network], ["ends", when(c["ends-at"])],
             ["account", c["api-key"]]]),
