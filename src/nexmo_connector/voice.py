@@ -127,6 +127,17 @@ class ApplicationKey:
     def __repr__(self) -> str:
         return f"ApplicationKey(application_id={self.application_id!r})"
 
+    def matches(self, public_key: str) -> bool:
+        """True when ``public_key`` (PEM) is this private key's own."""
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        try:
+            given = load_pem_public_key(public_key.encode())
+        except (ValueError, TypeError):
+            return False
+        ours = self._key.public_key().public_numbers()
+        return bool(getattr(given, "public_numbers", lambda: None)() == ours)
+
     def token(self, now: float | None = None) -> str:
         """A fresh RS256 JWT: ``application_id``, ``iat``, ``exp``, a unique ``jti``."""
         from cryptography.hazmat.primitives import hashes

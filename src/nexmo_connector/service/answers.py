@@ -46,6 +46,10 @@ class ConnectionAnswer(TypedDict):
     api_key: Annotated[str, _doc("API Key", "The API Key, masked.")]
     signature_method: Annotated[str, _doc("Signature Method", "How signed requests are signed.")]
     signed: Annotated[bool, _doc("Signed", "Whether requests are signed.")]
+    application_id: Annotated[str | None, _doc("Application Id", "Its Voice API application.")]
+    speech: Annotated[
+        Literal["voice", "legacy"], _doc("Speech", "How speech calls go: Voice API or legacy.")
+    ]
     status: Annotated[
         Literal["ok", "rejected"], _doc("Status", "Rejected once Nexmo refused the credentials.")
     ]
@@ -153,7 +157,9 @@ SmsInboundData = TypedDict(
 class CallStatusData(TypedDict):
     call_id: Annotated[str, _doc("Call Id", "The call's id.")]
     to: Annotated[str | None, _doc("To Phone Number", "The number called.")]
-    status: Annotated[str, _doc("Status", "Answered, machine, busy, failed, unanswered and so on.")]
+    status: Annotated[
+        str, _doc("Status", "Legacy: ok, machine, failed …; Voice API: completed, busy, failed …")
+    ]
     machine: Annotated[bool, _doc("Machine", "Whether a machine answered.")]
     duration: Annotated[int | None, _doc("Duration", "Seconds.")]
     price: Annotated[str | None, _doc("Price", "What the call cost, in EUR.")]

@@ -36,13 +36,14 @@ class ClientPool:
         cached = self._clients.get(connection.id)
         if cached is not None and cached[0] == connection.version:
             return cached[1]
+        decrypt = self._cipher.decrypt
         client = self.build(
             connection.api_key,
-            self._cipher.decrypt(connection.api_secret),
-            self._cipher.decrypt(connection.signature_secret)
-            if connection.signature_secret
-            else None,
+            decrypt(connection.api_secret),
+            decrypt(connection.signature_secret) if connection.signature_secret else None,
             connection.signature_method,  # type: ignore[arg-type]
+            connection.application_id,
+            decrypt(connection.private_key) if connection.private_key else None,
         )
         self._clients[connection.id] = (connection.version, client)
         return client
@@ -53,12 +54,17 @@ class ClientPool:
         api_secret: str,
         signature_secret: str | None = None,
         signature_method: SignatureMethod = "md5hash",
+        application_id: str | None = None,
+        private_key: str | None = None,
     ) -> AsyncNexmoClient:
+        """A client of these credentials (with an application: speech goes by the Voice API)."""
         return AsyncNexmoClient(
             api_key,
             api_secret,
             signature_secret=signature_secret,
             signature_method=signature_method,
+            application_id=application_id,
+            private_key=private_key,
             rest_url=self._rest_url,
             api_url=self._api_url,
             retry=self._retry,

@@ -22,6 +22,7 @@ from nexmo_connector.service.answers import (
 from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.store import events, sends
 from nexmo_connector.service.tables import Connection, Send
+from nexmo_connector.webhooks import FINAL_CALL_STATUSES
 
 FAILURES = ("failed", "expired", "rejected")
 EventType = Literal["sms.receipt", "sms.status", "sms.inbound", "call.status", "batch.finished"]
@@ -162,7 +163,10 @@ def _whole(value: str | None) -> int | None:
 
 
 async def call(session: AsyncSession, connection: Connection, params: Params) -> bool:
-    """A speech call's outcome; True when it was new."""
+    """A speech call's outcome, from the legacy API's callback or the Voice API's events;
+    True when it was new."""
+    if "uuid" in params and "call_id" not in params:
+        return await _voice_call(session, connection, params)
     _required(params, "call_id", "status")
     data: CallStatusData = {
         "call_id": params["call_id"],
@@ -178,6 +182,34 @@ async def call(session: AsyncSession, connection: Connection, params: Params) ->
     }
     dedupe = f"call:{params['call_id']}:{params['status']}"
     return await events.add(session, connection.id, "call.status", data, dedupe)
+
+
+async def _voice_call(session: AsyncSession, connection: Connection, params: Params) -> bool:
+    """A Voice API event: ``call.status`` once the call is over (``completed``, ``busy`` …),
+    marked ``machine`` when a ``machine`` event came first (kept on the send's record)."""
+    _required(params, "uuid", "status")
+    call_id, status = params["uuid"].replace("-", ""), params["status"]
+    if status != "machine" and status not in FINAL_CALL_STATUSES:
+        return False  # started, ringing, answered: the call goes on
+    send = await sends.for_receipt(session, connection.id, call_id, None, params.get("to"))
+    seen = json.loads(send.receipts or "{}") if send is not None else {}
+    if status == "machine":
+        if send is not None:
+            await sends.save(session, send, receipts=json.dumps({**seen, call_id: "machine"}))
+        return False
+    data: CallStatusData = {
+        "call_id": call_id,
+        "to": params.get("to"),
+        "status": status,
+        "machine": seen.get(call_id) == "machine",
+        "duration": _whole(params.get("duration")),
+        "price": params.get("price"),
+        "rate": params.get("rate"),
+        "started_at": params.get("start_time"),
+        "ended_at": params.get("end_time"),
+        "network_code": params.get("network"),
+    }
+    return await events.add(session, connection.id, "call.status", data, f"call:{call_id}:{status}")
 
 
 def view(event: Any) -> dict[str, Any]:

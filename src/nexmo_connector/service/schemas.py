@@ -30,6 +30,12 @@ class ConnectionIn(Input):
     api_secret: SecretStr = Field(min_length=1, max_length=256, description="The API Secret.")
     signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_method: SignatureMethod = "md5hash"
+    application_id: str | None = Field(
+        None, max_length=64, description="A Voice API application: speech calls then use it."
+    )
+    private_key: SecretStr | None = Field(
+        None, min_length=1, max_length=16384, description="Its private key (PEM)."
+    )
 
 
 class ConnectionPatch(Input):
@@ -40,6 +46,8 @@ class ConnectionPatch(Input):
     api_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_method: SignatureMethod | None = None
+    application_id: str | None = Field(None, max_length=64, description="null: legacy speech.")
+    private_key: SecretStr | None = Field(None, min_length=1, max_length=16384)
 
 
 class SubscriptionIn(Input):
@@ -69,6 +77,8 @@ def connection_view(connection: Connection, public_url: str) -> ConnectionAnswer
         "api_key": masked(connection.api_key),
         "signature_method": connection.signature_method,
         "signed": connection.signature_secret is not None,
+        "application_id": connection.application_id,
+        "speech": "voice" if connection.private_key else "legacy",
         "status": connection.status,  # type: ignore[typeddict-item]
         "created_at": connection.created_at,
         "webhooks": {

@@ -51,6 +51,10 @@ class Connection(Base):
     signature_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     """Ciphertext."""
     signature_method: Mapped[str] = mapped_column(String(16), default="md5hash")
+    application_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """With ``private_key``: speech calls go through the Voice API."""
+    private_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Ciphertext."""
     status: Mapped[str] = mapped_column(String(16), default="ok")
     hook_token: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)

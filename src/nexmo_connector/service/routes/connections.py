@@ -16,6 +16,7 @@ from nexmo_connector.service.errors import Problem
 from nexmo_connector.service.schemas import ConnectionIn, ConnectionPatch, connection_view
 from nexmo_connector.service.store import connections, sends
 from nexmo_connector.service.tables import Connection, Send
+from nexmo_connector.voice import ApplicationKey
 
 router = APIRouter(prefix="/v1/connections", tags=["Connections"], responses=PROBLEMS)
 
@@ -38,6 +39,40 @@ async def _check(
         raise Problem(502, "upstream-failed", f"cannot check the credentials: {exc}") from None
 
 
+def _invalid(field: str, reason: str) -> Problem:
+    return Problem(422, "invalid-input", f"{field}: {reason}",
+                   errors=[{"field": field, "reason": reason}])  # fmt: skip
+
+
+async def _check_application(
+    context: ServiceContext, api_key: str, api_secret: str, application_id: str, pem: str
+) -> str:
+    """The application's id, once Nexmo knows it for these credentials and the private key
+    is its own (a read-only call, not counted)."""
+    try:
+        key = ApplicationKey(application_id, pem)
+    except errors.ValidationError as exc:
+        raise _invalid(exc.field, exc.reason) from None
+    client = context.clients.build(api_key, api_secret)
+    try:
+        application = await client.get_application(key.application_id)
+    except errors.NotFoundError:
+        raise _invalid("application_id", "is not an application of this Nexmo account") from None
+    except errors.NexmoError as exc:
+        raise Problem(502, "upstream-failed", f"cannot check the application: {exc}") from None
+    if not key.matches(application.keys.public_key or ""):
+        raise _invalid("private_key", "is not the private key of this application")
+    return key.application_id
+
+
+def _voice_pair(application_id: str | None, private_key: str | None) -> None:
+    """Both, or neither."""
+    if application_id and not private_key:
+        raise _invalid("private_key", "is required with application_id")
+    if private_key and not application_id:
+        raise _invalid("application_id", "is required with private_key")
+
+
 def _view(context: ServiceContext, connection: Connection) -> ConnectionAnswer:
     return connection_view(connection, context.public_url)
 
@@ -56,7 +91,14 @@ async def create(
         raise Problem(409, "name-taken", f"you have a connection named {body.name!r} already")
     secret = body.api_secret.get_secret_value()
     signature = body.signature_secret.get_secret_value() if body.signature_secret else None
+    pem = body.private_key.get_secret_value() if body.private_key else None
+    _voice_pair(body.application_id, pem)
     await _check(context, body.api_key, secret, signature, body.signature_method)
+    application_id = None
+    if body.application_id and pem:
+        application_id = await _check_application(
+            context, body.api_key, secret, body.application_id, pem
+        )
     connection = Connection(
         user_id=user.id,
         name=body.name,
@@ -64,6 +106,8 @@ async def create(
         api_secret=context.cipher.encrypt(secret),
         signature_secret=context.cipher.encrypt(signature) if signature else None,
         signature_method=body.signature_method,
+        application_id=application_id,
+        private_key=context.cipher.encrypt(pem) if application_id and pem else None,
         hook_token=connections.new_hook_token(),
     )
     session.add(connection)
@@ -134,6 +178,8 @@ async def update(
         connection.signature_method, connection.status = method, "ok"
         connection.version += 1
         context.clients.forget(connection.id)
+    if body.model_fields_set & {"application_id", "private_key"}:
+        await _update_application(context, connection, body)
     context.owners.forget(connection.id)  # here at once; other replicas within its TTL
     return _view(context, connection)
 
@@ -151,6 +197,30 @@ def _send_view(send: Send) -> dict[str, Any]:
         "created_at": send.created_at,
         "updated_at": send.updated_at,
     }
+
+
+async def _update_application(
+    context: ServiceContext, connection: Connection, body: ConnectionPatch
+) -> None:
+    """Set, replace or (``application_id: null``) remove the connection's application."""
+    cipher, given = context.cipher, body.model_fields_set
+    application_id = body.application_id if "application_id" in given else connection.application_id
+    if "private_key" in given:
+        pem = body.private_key.get_secret_value() if body.private_key else None
+    elif connection.private_key and application_id:
+        pem = cipher.decrypt(connection.private_key)
+    else:
+        pem = None
+    _voice_pair(application_id, pem)
+    if application_id and pem:
+        secret = cipher.decrypt(connection.api_secret)
+        application_id = await _check_application(
+            context, connection.api_key, secret, application_id, pem
+        )
+    connection.application_id = application_id or None
+    connection.private_key = cipher.encrypt(pem) if application_id and pem else None
+    connection.version += 1
+    context.clients.forget(connection.id)
 
 
 @router.get(
