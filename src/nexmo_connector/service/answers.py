@@ -158,7 +158,10 @@ class CallStatusData(TypedDict):
     call_id: Annotated[str, _doc("Call Id", "The call's id.")]
     to: Annotated[str | None, _doc("To Phone Number", "The number called.")]
     status: Annotated[
-        str, _doc("Status", "Legacy: ok, machine, failed …; Voice API: completed, busy, failed …")
+        str,
+        _doc(
+            "Status", "Legacy: ok, machine, failed; Voice API: completed, busy, failed and so on."
+        ),
     ]
     machine: Annotated[bool, _doc("Machine", "Whether a machine answered.")]
     duration: Annotated[int | None, _doc("Duration", "Seconds.")]
