@@ -63,6 +63,8 @@ def test_callback_after_the_call(
         ("447700900930", "hangup", "machine", False),
         ("447700900903", None, "failed", False),
         ("447700900900", None, "blocked", False),
+        ("447700900931", None, "busy", False),
+        ("447700900932", None, "unanswered", False),
     ],
 )
 def test_simulated_outcomes(
