@@ -73,12 +73,12 @@ def _application_key(
     """The Voice API's credentials, both or neither (one alone is a mistake, named)."""
     if application_id is None and private_key is None:
         return None
-    where = " (argument or NEXMO_{})" if env else ""
+    hint = " (argument or NEXMO_{})" if env else ""
     if not application_id:
-        raise ValidationError("application_id", "is required with private_key" + where.format(
+        raise ValidationError("application_id", "is required with private_key" + hint.format(
             "APPLICATION_ID"))  # fmt: skip
     if not private_key:
-        raise ValidationError("private_key", "is required with application_id" + where.format(
+        raise ValidationError("private_key", "is required with application_id" + hint.format(
             "PRIVATE_KEY"))  # fmt: skip
     return ApplicationKey(application_id, private_key)
 
@@ -153,12 +153,10 @@ class _Client:
         self.timeout = Timeout.of(timeout)
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
-        self._application = _application_key(
-            setting(application_id, "NEXMO_APPLICATION_ID"),
-            private_key if private_key is not None or not trust_env
-            else os.environ.get("NEXMO_PRIVATE_KEY"),
-            trust_env,
-        )  # fmt: skip
+        if private_key is None and trust_env:
+            private_key = os.environ.get("NEXMO_PRIVATE_KEY")
+        application = setting(application_id, "NEXMO_APPLICATION_ID")
+        self._application = _application_key(application, private_key, trust_env)
         if speech not in (None, "legacy", "voice"):
             raise ValidationError("speech", "must be legacy or voice")
         if speech == "voice" and self._application is None:

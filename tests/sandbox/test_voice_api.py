@@ -203,3 +203,15 @@ def test_another_accounts_calls_are_not_found(http: httpx.Client, app: tuple[str
     headers = {"Authorization": f"Bearer {token}"}
     assert http.get(f"/v1/calls/{made}", headers=headers).status_code == 404
     assert http.get("/v1/calls", headers=headers).json()["count"] == 0
+
+
+def test_the_slow_number_delays_the_answer(make_sandbox) -> None:
+    sandbox = make_sandbox(slow_seconds=0.4)
+    with httpx.Client(base_url=sandbox.url) as http:
+        body = {"name": "slow", "capabilities": {"voice": {}}}
+        created = http.post("/v2/applications", json=body, auth=tuple(CREDS.values())).json()
+        token = ApplicationKey(created["id"], created["keys"]["private_key"]).token()
+        slow = {**CALL, "to": [{"type": "phone", "number": "447700900940"}]}
+        started = time.monotonic()
+        assert create(http, token, slow).status_code == 201
+        assert time.monotonic() - started >= 0.4

@@ -4,6 +4,7 @@ the magic numbers' outcomes) and reported to the event URL as Voice API events."
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
@@ -313,7 +314,9 @@ async def create_call(request: Request) -> Response:
     wait = sandbox.rate_limits.retry_after("tts", account.api_key)
     if wait is not None:
         raise WireError(429, "Rate limit hit. Please wait and try again.", retry_after=wait)
-    _, answer = place(sandbox, application, account, await json_body(request))
+    call, answer = place(sandbox, application, account, await json_body(request))
+    if scenario_for(call.to).slow:  # the "slow upstream" number
+        await asyncio.sleep(sandbox.config.slow_seconds)
     return json_response(answer, 201)
 
 

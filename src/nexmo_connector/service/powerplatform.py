@@ -34,56 +34,17 @@ INTERNAL = ("ListConnections", "DeleteSubscription")
 CONNECTIONS = "ListConnections"
 NEXT_LINK = "nextLink"
 SECURITY = "api_key"
-_SCHEMA_KEYS = frozenset(
-    [
-        "$ref",
-        "format",
-        "description",
-        "default",
-        "multipleOf",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "maxLength",
-        "minLength",
-        "pattern",
-        "maxItems",
-        "minItems",
-        "uniqueItems",
-        "maxProperties",
-        "minProperties",
-        "required",
-        "enum",
-        "additionalProperties",
-        "type",
-        "items",
-        "allOf",
-        "properties",
-        "readOnly",
-        "example",
-    ]
-)
-_PARAMETER_KEYS = frozenset(
-    [
-        "type",
-        "format",
-        "items",
-        "default",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "maxLength",
-        "minLength",
-        "pattern",
-        "maxItems",
-        "minItems",
-        "uniqueItems",
-        "enum",
-        "multipleOf",
-    ]
-)
+_CONSTRAINTS = (
+    "format", "default", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
+    "uniqueItems", "enum",
+)  # fmt: skip
+"""What Swagger 2.0 keeps of a JSON Schema's constraints, in schemas and parameters alike."""
+_SCHEMA_KEYS = frozenset((
+    *_CONSTRAINTS, "$ref", "description", "maxProperties", "minProperties", "required",
+    "additionalProperties", "type", "items", "allOf", "properties", "readOnly", "example",
+))  # fmt: skip
+_PARAMETER_KEYS = frozenset((*_CONSTRAINTS, "items"))
 _COMPONENTS = "#/components/schemas/"
 
 
@@ -158,7 +119,7 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _parameter(translator: _Translator, parameter: dict[str, Any]) -> dict[str, Any]:
+def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
     schema = _without_null(parameter.get("schema", {}))
     out: dict[str, Any] = {
         "name": parameter["name"],
@@ -166,7 +127,7 @@ def _parameter(translator: _Translator, parameter: dict[str, Any]) -> dict[str, 
         "required": bool(parameter.get("required")),
         "type": schema.get("type", "string"),
     }
-    out.update({k: v for k, v in schema.items() if k in _PARAMETER_KEYS and k != "type"})
+    out.update({k: v for k, v in schema.items() if k in _PARAMETER_KEYS})
     if out.get("default", 0) is None:
         del out["default"]
     if description := parameter.get("description") or schema.get("description"):
@@ -233,9 +194,7 @@ def _operation(
         "operationId": operation_id,
         "summary": operation["summary"],
         "description": " ".join(operation["description"].split()),
-        "parameters": [
-            _parameter(translator, p) for p in [*path_parameters, *operation.get("parameters", [])]
-        ],
+        "parameters": [_parameter(p) for p in [*path_parameters, *operation.get("parameters", [])]],
         "responses": _responses(translator, operation["responses"]),
     }
     if "requestBody" in operation:
