@@ -1,13 +1,16 @@
 """The shapes of the service's own answers and events: TypedDicts, so an answer is built as
 a plain dict (no cost on the hot path), checked by mypy, and documented in OpenAPI (and so in
-the Power Platform definition) from the same declaration."""
+the Power Platform definition) from the same declaration. The actions' pages extend the
+library's models with the ``nextLink`` they carry here."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict
+
+from nexmo_connector.models import ApplicationResponse, ListNumbersResponse
 
 
 def _doc(title: str, description: str) -> object:
@@ -59,6 +62,32 @@ class ConnectionAnswer(TypedDict):
 
 class ConnectionList(TypedDict):
     connections: Annotated[list[ConnectionAnswer], _doc("Connections", "Your connections.")]
+
+
+# -- the actions' pages (the seed's answers with a nextLink) -------------------------------
+_NEXT = Field(None, title="Next Page", description="The next page's URL, while more remain.")
+
+
+class NumbersAnswer(ListNumbersResponse):
+    """A page of numbers; ``nextLink`` while more remain."""
+
+    model_config = ConfigDict(title="ListNumbersResponse")
+
+    nextLink: str | None = _NEXT  # the name Power Automate's paging reads
+
+
+class EmbeddedApplications(TypedDict):
+    applications: list[ApplicationResponse]
+
+
+class ApplicationsAnswer(TypedDict, total=False):
+    """A page of applications (the seed's ``_embedded.applications``)."""
+
+    count: int
+    page_size: int
+    page_index: int
+    _embedded: EmbeddedApplications
+    nextLink: str
 
 
 # -- subscriptions -------------------------------------------------------------------------

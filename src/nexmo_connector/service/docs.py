@@ -8,10 +8,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header
-from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import TypedDict
+from pydantic import BaseModel
 
-from nexmo_connector.models import ApplicationResponse, ListNumbersResponse
 from nexmo_connector.service.answers import EVENTS, ProblemAnswer
 from nexmo_connector.service.operations import MAX_KEY
 
@@ -22,7 +20,7 @@ RATE_HEADERS = {
     name: {"description": description, "schema": {"type": "string"}}
     for name, description in (
         ("RateLimit", "The connection's remaining calls and seconds to reset."),
-        ("RateLimit-Policy", "100 calls per 60 seconds, per connection."),
+        ("RateLimit-Policy", "The connection's limit (by default 100 calls per 60 seconds)."),
     )
 }
 IdempotencyKey = Annotated[
@@ -58,45 +56,20 @@ def answer(
     return {status: documented, **PROBLEMS}
 
 
-_NEXT = Field(None, title="Next Page", description="The next page's URL, while more remain.")
-
-
-class NumbersAnswer(ListNumbersResponse):
-    """A page of numbers; ``nextLink`` while more remain."""
-
-    model_config = ConfigDict(title="ListNumbersResponse")
-
-    nextLink: str | None = _NEXT  # the name Power Automate's paging reads
-
-
-class EmbeddedApplications(TypedDict):
-    applications: list[ApplicationResponse]
-
-
-class ApplicationsAnswer(TypedDict, total=False):
-    """A page of applications (the seed's ``_embedded.applications``)."""
-
-    count: int
-    page_size: int
-    page_index: int
-    _embedded: EmbeddedApplications
-    nextLink: str
-
-
 def callbacks(event_type: str) -> list[Any]:
     """The POST a subscription makes to its URL for each ``event_type`` event."""
     router = APIRouter()
-    event = EVENTS[event_type]
+    shape = EVENTS[event_type]
 
     async def deliver(event: Any) -> None:
         """The event as JSON, signed per Standard Webhooks (``webhook-signature``)."""
 
-    deliver.__annotations__["event"] = Annotated[event, Body()]
+    deliver.__annotations__["event"] = Annotated[shape, Body()]
     router.add_api_route(
         "{$request.body#/url}",
         deliver,
         methods=["POST"],
-        operation_id=f"Deliver{event.__name__}",
+        operation_id=f"Deliver{shape.__name__}",
         summary=f"Deliver a {event_type} event",
         status_code=204,
         responses={"default": {"description": "Retried, unless 2xx (done) or 410 (stop)."}},

@@ -17,14 +17,13 @@ from nexmo_connector.models import (
     TtsResponse,
 )
 from nexmo_connector.service import operations
+from nexmo_connector.service.answers import ApplicationsAnswer, NumbersAnswer
 from nexmo_connector.service.deps import Context, OwnedConnection, Session
 from nexmo_connector.service.docs import (
     LOCATION,
     PROBLEMS,
     RATE_HEADERS,
-    ApplicationsAnswer,
     IdempotencyKey,
-    NumbersAnswer,
     answer,
     body,
 )
