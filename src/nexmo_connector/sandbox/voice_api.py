@@ -85,7 +85,7 @@ def _talk(action: object, where: str) -> dict[str, Any]:
     language = action.get("language", "en-US")
     if language not in STYLES:
         raise Invalid(f"{where}.language", "is not a supported text-to-speech language")
-    style = _whole(action, "style", 0, 9)
+    style = _whole(action, "style", 0, 99)
     loop = _whole(action, "loop", 0, 100)
     level = action.get("level", 0)
     if isinstance(level, bool) or not isinstance(level, int | float) or not -1 <= level <= 1:
