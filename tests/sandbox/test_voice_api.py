@@ -79,6 +79,7 @@ def test_a_valid_token_creates_a_call(http: httpx.Client, app: tuple[str, str]) 
         ("no jti", "jti"),
         ("no iat", "iat"),
         ("HS256", "RS256"),
+        ("huge exp", "out of range"),
         ("not a JWT", "not a JWT"),
         ("no token", "Bearer"),
     ],
@@ -97,6 +98,7 @@ def test_bad_tokens_are_401_in_the_voice_apis_shape(
         "no jti": lambda: jwt(key, without(claims_of(app_id), "jti")),
         "no iat": lambda: jwt(key, without(claims_of(app_id), "iat")),
         "HS256": lambda: jwt(key, claims_of(app_id), alg="HS256"),
+        "huge exp": lambda: jwt(key, claims_of(app_id, exp=10**400)),
         "not a JWT": lambda: "abc.def",
         "no token": lambda: "",
     }

@@ -51,7 +51,10 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _refused(f"the {name} claim must be a number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise _refused(f"the {name} claim is out of range") from None
 
 
 def application_of(state: SandboxState, request: Request) -> tuple[Application, Account]:
