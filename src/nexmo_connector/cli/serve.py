@@ -163,6 +163,7 @@ def _banner(context: ServiceContext, demo: Demo | None) -> None:
     console = Console(stderr=True, soft_wrap=True, highlight=False)
     base = context.public_url
     console.print(f"Nexmo connector listening on [bold]{base}[/]   API docs: {base}/docs")
+    console.print(f"  Power Platform connector: {base}/v1/connector/apiDefinition.swagger.json")
     if demo is None:
         return
     sandbox, token = context.sandbox_url, demo.token
