@@ -217,3 +217,16 @@ def test_the_slow_number_delays_the_answer(make_sandbox) -> None:
         started = time.monotonic()
         assert create(http, token, slow).status_code == 201
         assert time.monotonic() - started >= 0.4
+
+
+def test_a_calls_events_arrive_in_order_even_when_one_is_retried(
+    http: httpx.Client, app: tuple[str, str]
+) -> None:
+    from tests.receiver import Receiver
+
+    with Receiver(fail_first=1) as receiver:
+        body = {**CALL, "event_url": [receiver.url]}
+        assert create(http, ApplicationKey(*app).token(), body).status_code == 201
+        received = receiver.wait_for(5)
+    statuses = [json.loads(r.body)["status"] for r in received]
+    assert statuses == ["started", "started", "ringing", "answered", "completed"]

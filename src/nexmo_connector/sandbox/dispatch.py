@@ -51,12 +51,14 @@ class WebhookDispatcher:
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_DELIVERIES)
         self._inflight: set[asyncio.Task[None]] = set()
         self._http: httpx.AsyncClient | None = None
+        self._waiting: dict[str, Webhook] = {}
+        """Webhooks waiting for the one they come after, by that one's id."""
 
     async def start(self) -> None:
         self._http = httpx.AsyncClient(timeout=self._config.webhook_timeout, trust_env=False)
         for webhook in self._state.webhooks.values():
             if webhook.state == "pending":
-                heapq.heappush(self._queue, (webhook.due_at, webhook.id))
+                self.schedule(webhook)
         self._task = asyncio.create_task(self._run(), name="sandbox-webhooks")
 
     async def stop(self) -> None:
@@ -69,6 +71,11 @@ class WebhookDispatcher:
             await self._http.aclose()
 
     def schedule(self, webhook: Webhook) -> None:
+        """Deliver ``webhook`` when due (and once the one it comes after is done)."""
+        first = self._state.webhooks.get(webhook.after) if webhook.after else None
+        if first is not None and first.state == "pending":
+            self._waiting[first.id] = webhook
+            return
         heapq.heappush(self._queue, (webhook.due_at, webhook.id))
         self._wake.set()
 
@@ -114,6 +121,8 @@ class WebhookDispatcher:
                 webhook.due_at = time.time() + delay
                 self.schedule(webhook)
             self._state.webhook_changed(webhook)
+            if webhook.state != "pending" and (next_one := self._waiting.pop(webhook.id, None)):
+                self.schedule(next_one)
         finally:
             self._slots.release()
 

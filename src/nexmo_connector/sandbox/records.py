@@ -73,6 +73,9 @@ class Webhook(Record):
     due_at: float = Field(alias="due-at")
     state: Literal["pending", "delivered", "failed"] = "pending"
     attempts: list[Attempt] = Field(default_factory=list)
+    after: str | None = None
+    """The webhook that goes first (a call's events arrive in order): this one waits until
+    that one is delivered or given up."""
 
 
 class Segment(Record):

@@ -41,13 +41,19 @@ TALK_KEYS = frozenset(
 )
 MAX_LENGTH = 7200
 STEP = 0.02
-"""Seconds at least between two statuses of a call, so that their events arrive in order."""
+"""Seconds at least between two statuses of a call."""
 
 
 class Invalid(Exception):
+    """A bad parameter: the Voice API answers 400 with it in ``invalid_parameters``."""
+
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(reason)
         self.name, self.reason = name, reason
+
+    def wire(self) -> WireError:
+        return WireError(400, f"Invalid parameter: {self.name} {self.reason}",
+                         invalid=[{"name": self.name, "reason": self.reason}])  # fmt: skip
 
 
 def _whole(body: dict[str, Any], name: str, low: int, high: int) -> int | None:
@@ -155,7 +161,7 @@ def _steps(scenario: Scenario, detection: str | None, now: float, ring: float, t
     tuple[list[tuple[str, float]], bool]
 ):  # fmt: skip
     """The call's statuses with their times, and whether its NCCO talked (and is billed).
-    Statuses are ``STEP`` apart at least, so that their webhooks arrive in order."""
+    Statuses are ``STEP`` apart at least (their webhooks also wait for each other)."""
     outcome = scenario.call_status
     if outcome in ("failed", "blocked"):
         return [
@@ -194,9 +200,7 @@ def _from_number(sandbox: Sandbox, account: Account, settings: dict[str, Any]) -
         return str(settings["from"])
     owned = [n.msisdn for n in sandbox.state.numbers.values() if n.api_key == account.api_key]
     if not owned:
-        reason = "the account owns no number to call from"
-        raise WireError(400, f"Invalid parameter: random_from_number {reason}",
-                        invalid=[{"name": "random_from_number", "reason": reason}])  # fmt: skip
+        raise Invalid("random_from_number", "the account owns no number to call from").wire()
     return owned[0]
 
 
@@ -207,8 +211,7 @@ def place(
     try:
         settings = validate(body)
     except Invalid as bad:
-        raise WireError(400, f"Invalid parameter: {bad.name} {bad.reason}",
-                        invalid=[{"name": bad.name, "reason": bad.reason}]) from None  # fmt: skip
+        raise bad.wire() from None
     if account.barred:
         raise WireError(403, "Account barred")
     if account.balance <= 0:
@@ -249,11 +252,12 @@ def place(
     target = _event_target(application, settings)
     if target is not None:
         url, method = target
+        encoding = "query" if method == "GET" else "json"
         for step in call.steps:
             payload = event_payload(call, step.status, step.at)
-            call.callbacks.append(new_webhook(
-                "call", call.call_id, url, method, "query" if method == "GET" else "json",
-                payload, step.at))  # fmt: skip
+            event = new_webhook("call", call.call_id, url, method, encoding, payload, step.at)
+            event.after = call.callbacks[-1].id if call.callbacks else None
+            call.callbacks.append(event)
     sandbox.state.add_call(call)
     for webhook in call.callbacks:
         sandbox.webhooks.schedule(webhook)
@@ -352,8 +356,7 @@ async def list_calls(request: Request) -> Response:
         since = _when(query.get("date_start"), "date_start")
         until = _when(query.get("date_end"), "date_end")
     except Invalid as bad:
-        raise WireError(400, f"Invalid parameter: {bad.name} {bad.reason}",
-                        invalid=[{"name": bad.name, "reason": bad.reason}]) from None  # fmt: skip
+        raise bad.wire() from None
     now, base = time.time(), _base(request)
     calls = [
         c for c in _calls_of(sandbox, account)
