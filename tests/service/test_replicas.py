@@ -77,18 +77,22 @@ def test_a_listener_on_one_replica_hears_an_event_received_by_the_other(
     connection = user.connect()
     on_b = httpx.Client(base_url=b.url, headers=user.http.headers, timeout=20)
     heard: list[tuple[float, dict]] = []
+    streaming = threading.Event()
 
     def listen() -> None:
         path = f"/v1/connections/{connection['id']}/events/stream"
         with on_b.stream("GET", path) as stream:
             for line in stream.iter_lines():
+                if line.startswith("retry: "):
+                    streaming.set()  # the stream is open: a loaded machine may take a while
                 if line.startswith("data: "):
                     heard.append((time.monotonic(), json.loads(line[6:])))
                     return
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    time.sleep(0.5)
+    assert streaming.wait(10)
+    time.sleep(0.2)  # past the stream's first look, into its wait
     sent = time.monotonic()
     fields = {"msisdn": "447700900123", "to": "447700900001", "messageId": "x", "text": "hi"}
     assert httpx.post(connection["webhooks"]["inbound"], json=fields).status_code == 204  # on a
