@@ -158,8 +158,10 @@ class ApplicationKey:
 
 
 def _load_key(private_key: str | bytes | os.PathLike[str]) -> Any:
-    """A PEM private key, given as its text or as the path of its file."""
+    """A PEM private key, given as its text (``bytes`` are always the key itself, never a
+    file name: what a server receives from its users) or as the path of its file."""
     try:
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.asymmetric import rsa
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
     except ImportError:  # pragma: no cover - cryptography is a dependency
@@ -172,13 +174,14 @@ def _load_key(private_key: str | bytes | os.PathLike[str]) -> Any:
     else:
         try:
             pem = Path(private_key).read_bytes()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a file name"
             raise ValidationError(
-                "private_key", f"cannot read {os.fspath(private_key)!r}: {exc.strerror}"
+                "private_key", f"cannot read {os.fspath(private_key)!r}: {reason}"
             ) from None
     try:
         key = load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise ValidationError("private_key", "is not a PEM private key") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValidationError("private_key", "must be an RSA key (the Voice API signs RS256)")

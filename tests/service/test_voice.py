@@ -79,6 +79,9 @@ def test_what_the_voice_api_cannot_carry_is_a_422_and_nothing_is_sent(
         ({"application_id": "not-a-uuid", "private_key": "pem"}, "application_id"),
         ({"application_id": "0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11", "private_key": "nope"},
          "private_key"),
+        # a file name is never read on the server: it is not a key
+        ({"application_id": "0b8f1a5e-51f4-4f0e-9d7e-5d0b8c3c8a11", "private_key": "/no/such/app.key"},
+         "private_key"),
     ],
 )  # fmt: skip
 def test_bad_application_settings_are_refused(
@@ -87,6 +90,7 @@ def test_bad_application_settings_are_refused(
     body = {"name": "v", "api_key": KEY, "api_secret": SECRET, **fields}
     refused = alice.http.post("/v1/connections", json=body)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
+    assert "cannot read" not in refused.text
     assert alice.http.get("/v1/connections").json()["connections"] == []
 
 

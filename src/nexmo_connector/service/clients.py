@@ -43,7 +43,7 @@ class ClientPool:
             decrypt(connection.signature_secret) if connection.signature_secret else None,
             connection.signature_method,  # type: ignore[arg-type]
             connection.application_id,
-            decrypt(connection.private_key) if connection.private_key else None,
+            decrypt(connection.private_key).encode() if connection.private_key else None,
         )
         self._clients[connection.id] = (connection.version, client)
         return client
@@ -55,7 +55,7 @@ class ClientPool:
         signature_secret: str | None = None,
         signature_method: SignatureMethod = "md5hash",
         application_id: str | None = None,
-        private_key: str | None = None,
+        private_key: bytes | None = None,
     ) -> AsyncNexmoClient:
         """A client of these credentials (with an application: speech goes by the Voice API)."""
         return AsyncNexmoClient(

@@ -50,7 +50,7 @@ async def _check_application(
     """The application's id, once Nexmo knows it for these credentials and the private key
     is its own (a read-only call, not counted)."""
     try:
-        key = ApplicationKey(application_id, pem)
+        key = ApplicationKey(application_id, pem.encode())  # bytes: never read as a file name
     except errors.ValidationError as exc:
         raise _invalid(exc.field, exc.reason) from None
     client = context.clients.build(api_key, api_secret)
