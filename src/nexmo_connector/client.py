@@ -188,7 +188,7 @@ class _Client:
         url = base + action.path
         params = dict(action.params)
         if action.auth == "bearer":
-            if self._application is None:  # pragma: no cover - speech="voice" requires one
+            if self._application is None:  # a Voice API action run on a client without a key
                 raise ValidationError("application_id", "is required for the Voice API")
             headers = {"Authorization": f"Bearer {self._application.token()}"}
             return HttpRequest(action.method, url, json=action.body, headers=headers)

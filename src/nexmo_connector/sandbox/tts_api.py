@@ -105,10 +105,14 @@ def _bounded(params: Params, name: str, low: int, high: int, default: int, *, re
         raise rejected(3, f"Invalid {name} param") from None
 
 
+def talk_seconds(text: str) -> int:
+    """How long saying ``text`` once takes (SSML tags are not said)."""
+    return max(1, math.ceil(len(_TAGS.sub(" ", text).split()) / WORDS_PER_SECOND))
+
+
 def _outcome(settings: Params, scenario: Scenario) -> tuple[str, int]:
     """``(status, seconds talked)`` of the simulated call."""
-    words = len(_TAGS.sub(" ", settings["text"]).split())
-    talk = max(1, math.ceil(words / WORDS_PER_SECOND)) * int(settings["repeat"])
+    talk = talk_seconds(settings["text"]) * int(settings["repeat"])
     if scenario.call_status in UNANSWERED:
         return scenario.call_status, 0
     if scenario.call_status == "machine":

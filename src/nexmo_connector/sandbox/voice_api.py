@@ -5,7 +5,6 @@ the magic numbers' outcomes) and reported to the event URL as Voice API events."
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 import uuid
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from nexmo_connector.sandbox.dispatch import new_webhook
 from nexmo_connector.sandbox.pricing import call_rate, network_for
 from nexmo_connector.sandbox.records import Account, Application, Call, CallStep
 from nexmo_connector.sandbox.scenarios import Scenario, scenario_for
-from nexmo_connector.sandbox.tts_api import RING_SECONDS, WORDS_PER_SECOND
+from nexmo_connector.sandbox.tts_api import RING_SECONDS, talk_seconds
 from nexmo_connector.sandbox.voice_auth import application_of
 from nexmo_connector.sandbox.wire import WireError, json_response
 from nexmo_connector.sandbox.wire_docs import WireRoute
@@ -148,13 +147,9 @@ def validate(body: dict[str, Any]) -> dict[str, Any]:
 
 def _talk_seconds(talks: list[dict[str, Any]], length_timer: int) -> int:
     """How long the NCCO talks (a loop of 0 repeats until the length timer ends the call)."""
-    total = 0
-    for talk in talks:
-        once = max(1, math.ceil(len(talk["text"].split()) / WORDS_PER_SECOND))
-        if talk["loop"] == 0:
-            return length_timer
-        total += once * talk["loop"]
-    return min(total, length_timer)
+    if any(talk["loop"] == 0 for talk in talks):
+        return length_timer
+    return min(sum(talk_seconds(t["text"]) * t["loop"] for t in talks), length_timer)
 
 
 def _steps(scenario: Scenario, detection: str | None, now: float, ring: float, talk: float) -> (

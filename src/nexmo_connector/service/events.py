@@ -162,26 +162,54 @@ def _whole(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+# The fields of a call's outcome as each API names them: the legacy callback, a Voice event.
+_LEGACY_CALL = {
+    "duration": "call_duration",
+    "price": "call_price",
+    "rate": "call_rate",
+    "started_at": "call_start",
+    "ended_at": "call_end",
+    "network_code": "network_code",
+}
+_VOICE_CALL = {
+    "duration": "duration",
+    "price": "price",
+    "rate": "rate",
+    "started_at": "start_time",
+    "ended_at": "end_time",
+    "network_code": "network",
+}
+
+
+async def _call_status(
+    session: AsyncSession, connection: Connection, params: Params, call_id: str, machine: bool,
+    names: dict[str, str],
+) -> bool:  # fmt: skip
+    """The one ``call.status`` of a call, from ``params`` read by ``names``."""
+    status = params["status"]
+    data: CallStatusData = {
+        "call_id": call_id,
+        "to": params.get("to"),
+        "status": status,
+        "machine": machine,
+        "duration": _whole(params.get(names["duration"])),
+        "price": params.get(names["price"]),
+        "rate": params.get(names["rate"]),
+        "started_at": params.get(names["started_at"]),
+        "ended_at": params.get(names["ended_at"]),
+        "network_code": params.get(names["network_code"]),
+    }
+    return await events.add(session, connection.id, "call.status", data, f"call:{call_id}:{status}")
+
+
 async def call(session: AsyncSession, connection: Connection, params: Params) -> bool:
     """A speech call's outcome, from the legacy API's callback or the Voice API's events;
     True when it was new."""
     if "uuid" in params and "call_id" not in params:
         return await _voice_call(session, connection, params)
     _required(params, "call_id", "status")
-    data: CallStatusData = {
-        "call_id": params["call_id"],
-        "to": params.get("to"),
-        "status": params["status"],
-        "machine": params["status"] == "machine",
-        "duration": _whole(params.get("call_duration")),
-        "price": params.get("call_price"),
-        "rate": params.get("call_rate"),
-        "started_at": params.get("call_start"),
-        "ended_at": params.get("call_end"),
-        "network_code": params.get("network_code"),
-    }
-    dedupe = f"call:{params['call_id']}:{params['status']}"
-    return await events.add(session, connection.id, "call.status", data, dedupe)
+    machine = params["status"] == "machine"
+    return await _call_status(session, connection, params, params["call_id"], machine, _LEGACY_CALL)
 
 
 async def _voice_call(session: AsyncSession, connection: Connection, params: Params) -> bool:
@@ -197,19 +225,8 @@ async def _voice_call(session: AsyncSession, connection: Connection, params: Par
         if send is not None:
             await sends.save(session, send, receipts=json.dumps({**seen, call_id: "machine"}))
         return False
-    data: CallStatusData = {
-        "call_id": call_id,
-        "to": params.get("to"),
-        "status": status,
-        "machine": seen.get(call_id) == "machine",
-        "duration": _whole(params.get("duration")),
-        "price": params.get("price"),
-        "rate": params.get("rate"),
-        "started_at": params.get("start_time"),
-        "ended_at": params.get("end_time"),
-        "network_code": params.get("network"),
-    }
-    return await events.add(session, connection.id, "call.status", data, f"call:{call_id}:{status}")
+    machine = seen.get(call_id) == "machine"
+    return await _call_status(session, connection, params, call_id, machine, _VOICE_CALL)
 
 
 def view(event: Any) -> dict[str, Any]:

@@ -39,38 +39,32 @@ async def _check(
         raise Problem(502, "upstream-failed", f"cannot check the credentials: {exc}") from None
 
 
-def _invalid(field: str, reason: str) -> Problem:
-    return Problem(422, "invalid-input", f"{field}: {reason}",
-                   errors=[{"field": field, "reason": reason}])  # fmt: skip
-
-
 async def _check_application(
     context: ServiceContext, api_key: str, api_secret: str, application_id: str, pem: str
 ) -> str:
     """The application's id, once Nexmo knows it for these credentials and the private key
-    is its own (a read-only call, not counted)."""
-    try:
-        key = ApplicationKey(application_id, pem.encode())  # bytes: never read as a file name
-    except errors.ValidationError as exc:
-        raise _invalid(exc.field, exc.reason) from None
+    is its own (a read-only call, not counted). A ``ValidationError`` is a 422 naming its
+    field, as everywhere."""
+    key = ApplicationKey(application_id, pem.encode())  # bytes: never read as a file name
     client = context.clients.build(api_key, api_secret)
     try:
         application = await client.get_application(key.application_id)
     except errors.NotFoundError:
-        raise _invalid("application_id", "is not an application of this Nexmo account") from None
+        reason = "is not an application of this Nexmo account"
+        raise errors.ValidationError("application_id", reason) from None
     except errors.NexmoError as exc:
         raise Problem(502, "upstream-failed", f"cannot check the application: {exc}") from None
     if not key.matches(application.keys.public_key or ""):
-        raise _invalid("private_key", "is not the private key of this application")
+        raise errors.ValidationError("private_key", "is not the private key of this application")
     return key.application_id
 
 
 def _voice_pair(application_id: str | None, private_key: str | None) -> None:
     """Both, or neither."""
     if application_id and not private_key:
-        raise _invalid("private_key", "is required with application_id")
+        raise errors.ValidationError("private_key", "is required with application_id")
     if private_key and not application_id:
-        raise _invalid("application_id", "is required with private_key")
+        raise errors.ValidationError("application_id", "is required with private_key")
 
 
 def _view(context: ServiceContext, connection: Connection) -> ConnectionAnswer:

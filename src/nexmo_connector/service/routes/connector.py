@@ -9,10 +9,21 @@ from starlette.responses import Response
 
 from nexmo_connector.service import powerplatform
 from nexmo_connector.service.connector_export import documents
+from nexmo_connector.service.context import ServiceContext
 from nexmo_connector.service.deps import Context
 from nexmo_connector.service.icon import icon_png
 
 router = APIRouter(prefix="/v1/connector", tags=["Power Platform"])
+
+
+def _documents(request: Request, context: ServiceContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Made on the first request and kept: the routes and the public URL never change while
+    the service runs (and these paths are public: a request must cost next to nothing)."""
+    state = request.app.state
+    if getattr(state, "connector_documents", None) is None:
+        state.connector_documents = documents(request.app.openapi(), context.public_url)
+    made: tuple[dict[str, Any], dict[str, Any]] = state.connector_documents
+    return made
 
 
 @router.get(
@@ -22,7 +33,7 @@ router = APIRouter(prefix="/v1/connector", tags=["Power Platform"])
 )
 async def definition(request: Request, context: Context) -> Any:
     """Import it in the maker portal, or with `paconn create`."""
-    return documents(request.app.openapi(), context.public_url)[0]
+    return _documents(request, context)[0]
 
 
 @router.get(
@@ -32,7 +43,7 @@ async def definition(request: Request, context: Context) -> Any:
 )
 async def properties(request: Request, context: Context) -> Any:
     """The connection's parameter (your service token) and the paging policy."""
-    return documents(request.app.openapi(), context.public_url)[1]
+    return _documents(request, context)[1]
 
 
 @router.get(
