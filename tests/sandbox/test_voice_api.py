@@ -230,3 +230,14 @@ def test_a_calls_events_arrive_in_order_even_when_one_is_retried(
         received = receiver.wait_for(5)
     statuses = [json.loads(r.body)["status"] for r in received]
     assert statuses == ["started", "started", "ringing", "answered", "completed"]
+
+
+def test_faults_and_the_request_log_cover_the_voice_api(
+    http: httpx.Client, app: tuple[str, str]
+) -> None:
+    http.put("/_sandbox/faults/voice", json={"error-rate": 1.0, "error-status": 503})
+    assert create(http, ApplicationKey(*app).token()).status_code == 503
+    http.delete("/_sandbox/faults")
+    assert create(http, ApplicationKey(*app).token()).status_code == 201
+    logged = [r for r in http.get("/_sandbox/requests").json()["requests"] if r["api"] == "voice"]
+    assert len(logged) == 2 and logged[-1]["api-key"] == CREDS["api_key"]  # the one answered

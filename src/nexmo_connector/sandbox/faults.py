@@ -21,7 +21,7 @@ from nexmo_connector.sandbox.records import Fault, RequestLog
 from nexmo_connector.sandbox.wire import api_of, error_response, retry_after
 
 log = logging.getLogger("nexmo_connector.sandbox.faults")
-FaultApi = Literal["sms", "tts", "numbers", "applications", "*"]
+FaultApi = Literal["sms", "tts", "voice", "numbers", "applications", "*"]
 current_request: ContextVar[RequestLog | None] = ContextVar("current_request", default=None)
 """The request log entry of the Nexmo request being handled (its caller is noted on it)."""
 

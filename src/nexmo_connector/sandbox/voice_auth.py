@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 
+from nexmo_connector.sandbox.faults import current_request
 from nexmo_connector.sandbox.records import Account, Application
 from nexmo_connector.sandbox.state import SandboxState
 from nexmo_connector.sandbox.wire import WireError
@@ -88,6 +89,9 @@ def application_of(state: SandboxState, request: Request) -> tuple[Application, 
         raise _refused("the token has expired")
     if max(issued or 0, not_before or 0) > now + CLOCK_SKEW:
         raise _refused("the token is not valid yet")
+    logged = current_request.get()
+    if logged is not None:
+        logged.api_key = application.api_key
     account = state.accounts.get(application.api_key)
     if account is None:
         raise _refused("the application's account no longer exists")
