@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger("nexmo_connector.service.listeners")
@@ -28,11 +29,15 @@ class Listeners:
         """Set when this replica stores an event (the deliverer waits on it)."""
 
     async def start(self) -> None:
+        """Subscribed before it returns, so the replica hears every event from its start."""
         if self._redis_url is not None:
             import redis.asyncio as redis
 
             self._redis = redis.from_url(self._redis_url)
-            self._task = asyncio.create_task(self._hear(), name="event-listeners")
+            subscribed = asyncio.Event()
+            self._task = asyncio.create_task(self._hear(subscribed), name="event-listeners")
+            with contextlib.suppress(TimeoutError):  # Redis down: _hear keeps trying
+                await asyncio.wait_for(subscribed.wait(), 5)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -52,16 +57,17 @@ class Listeners:
             except Exception as exc:  # the others look again within RECHECK
                 log.warning("cannot tell the other replicas about an event: %s", exc)
 
-    async def wait(self, connection_id: str, timeout: float) -> None:
-        """Until an event of ``connection_id`` may have arrived, or ``timeout``."""
-        woken = asyncio.Event()
-        self._waiting[connection_id].add(woken)
+    @contextlib.contextmanager
+    def watch(self, connection_id: str) -> Iterator[Watch]:
+        """Hear ``connection_id``'s events for the block's length: a wake that lands while
+        the caller looks at the store is kept for its next ``wait``, never lost."""
+        watch = Watch()
+        self._waiting[connection_id].add(watch.woken)
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), min(timeout, RECHECK))
+            yield watch
         finally:
             waiters = self._waiting[connection_id]
-            waiters.discard(woken)
+            waiters.discard(watch.woken)
             if not waiters:
                 del self._waiting[connection_id]
 
@@ -69,11 +75,12 @@ class Listeners:
         for woken in self._waiting.get(connection_id, ()):
             woken.set()
 
-    async def _hear(self) -> None:
+    async def _hear(self, subscribed: asyncio.Event) -> None:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    subscribed.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             self._wake(message["data"].decode())
@@ -82,3 +89,16 @@ class Listeners:
             except Exception as exc:
                 log.warning("event wake-ups from other replicas paused: %s", exc)
                 await asyncio.sleep(RECHECK)
+
+
+class Watch:
+    """One waiter's wake-up flag (see ``Listeners.watch``)."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        """Until an event may have arrived since the last wait, or ``timeout``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.woken.wait(), min(timeout, RECHECK))
+        self.woken.clear()

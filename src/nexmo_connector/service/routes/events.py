@@ -57,6 +57,10 @@ async def _page(
         return [view(e) for e in await events.after(session, connection_id, cursor, types)]
 
 
+def _frame(event: dict[str, Any]) -> str:
+    return f"id: {event['id']}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
+
+
 @router.get("", operation_id="ListEvents", summary="Events after a cursor (long-poll)")
 async def list_events(
     connection: OwnedConnection,
@@ -70,12 +74,13 @@ async def list_events(
     cursor, wanted = _cursor(after), _types(types)
     await session.commit()  # nothing of the request's own transaction is held while waiting
     deadline = time.monotonic() + wait
-    while True:
-        found = await _page(context, connection.id, cursor, wanted)
-        left = deadline - time.monotonic()
-        if found or left <= 0:
-            break
-        await context.listeners.wait(connection.id, left)
+    with context.listeners.watch(connection.id) as watch:
+        while True:
+            found = await _page(context, connection.id, cursor, wanted)
+            left = deadline - time.monotonic()
+            if found or left <= 0:
+                break
+            await watch.wait(left)
     return {"events": found, "next": found[-1]["id"] if found else str(cursor)}
 
 
@@ -104,18 +109,19 @@ async def stream_events(
         nonlocal cursor
         yield "retry: 1000\n\n"
         quiet_since = time.monotonic()
-        while True:
-            found = await _page(context, connection_id, cursor, wanted)
-            for event in found:
-                cursor = int(event["id"])
-                yield f"id: {event['id']}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
-            if found:
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= KEEPALIVE:
-                quiet_since = time.monotonic()
-                yield ": keep-alive\n\n"
-            else:
-                await context.listeners.wait(connection_id, KEEPALIVE)
+        with context.listeners.watch(connection_id) as watch:
+            while True:
+                found = await _page(context, connection_id, cursor, wanted)
+                for event in found:
+                    cursor = int(event["id"])
+                    yield _frame(event)
+                if found:
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since >= KEEPALIVE:
+                    quiet_since = time.monotonic()
+                    yield ": keep-alive\n\n"
+                else:
+                    await watch.wait(KEEPALIVE)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
