@@ -1,23 +1,19 @@
-"""Per-API-key rate limits of the sandbox: moving windows from the ``limits`` package."""
+"""Per-API-key rate limits of the sandbox: a moving window per API and key."""
 
 from __future__ import annotations
 
 import time
 
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
-
 from nexmo_connector.sandbox.config import SandboxConfig
+from nexmo_connector.throttle import LocalWindow
 
 
 class RateLimits:
     """Nexmo's published limits: SMS per key, call creation per key, the other APIs per key."""
 
     def __init__(self, config: SandboxConfig) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
         on = config.rate_limits
-        self._items: dict[str, RateLimitItem | None] = {
+        self._windows: dict[str, LocalWindow | None] = {
             "sms": _per_second(config.sms_rate_limit if on else 0),
             "tts": _per_second(config.voice_rate_limit if on else 0),
             "numbers": _per_second(config.api_rate_limit if on else 0),
@@ -26,12 +22,11 @@ class RateLimits:
 
     def retry_after(self, api: str, api_key: str) -> float | None:
         """Count one request; None when allowed, else seconds until one is."""
-        item = self._items.get(api)
-        if item is None or self._limiter.hit(item, api, api_key):
+        window = self._windows.get(api)
+        if window is None or window.hit(api_key):
             return None
-        stats = self._limiter.get_window_stats(item, api, api_key)
-        return max(0.001, stats.reset_time - time.time())
+        return max(0.001, window.stats(api_key)[1] - time.time())
 
 
-def _per_second(amount: int) -> RateLimitItem | None:
-    return RateLimitItemPerSecond(amount, 1) if amount > 0 else None
+def _per_second(amount: int) -> LocalWindow | None:
+    return LocalWindow(amount, 1) if amount > 0 else None
