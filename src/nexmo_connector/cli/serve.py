@@ -64,6 +64,16 @@ def service_config(**given: Any) -> ServiceConfig:
         fail(f"{name}: {error['msg']}", EXIT_USAGE)
 
 
+def _settle_memory() -> None:
+    """What start-up built lives as long as the process: out of the collector's way
+    (measured: a tenth of a call's CPU went to collections that walked it)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].")
@@ -148,6 +158,7 @@ def serve(
         from nexmo_connector.service.setup import ensure_demo
 
         _banner(context, await ensure_demo(context) if context.sandbox_url else None)
+        _settle_memory()
 
     import uvicorn
 
