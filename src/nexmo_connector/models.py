@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -635,7 +636,8 @@ class ApplicationKeys(ResponseModel):
         description="The public key used to validate the jwt in a"
         " https://en.wikipedia.org/wiki/JSON_Web_Token.",
     )
-    private_key: SecretStr | None = Field(
+    # an answer's field, not SecretStr's write-only one: documented as readable
+    private_key: Annotated[SecretStr, WithJsonSchema({"type": "string"})] | None = Field(
         None, title="Private Key", description="Shown once, in the answer to a create."
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,3 +59,33 @@ def test_the_document_names_the_seed_operations() -> None:
     assert {"SendSms", "SendTts", "ListOwnedNumbers", "ListInboundNumbers", "ListApplications",
             "CreateApplication", "GetApplication", "UpdateApplication",
             "DeleteApplication"} <= operations  # fmt: skip
+
+
+def _write_only(document: dict[str, Any], node: Any, seen: set[str]) -> Iterator[str]:
+    """The write-only properties ``node`` reaches, its references followed."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _write_only(document, item, seen)
+    elif isinstance(node, dict):
+        if (ref := node.get("$ref")) and ref not in seen:
+            seen.add(ref)
+            yield from _write_only(document, document["components"]["schemas"][ref.split("/")[-1]], seen)  # fmt: skip
+        for name, value in node.get("properties", {}).items():
+            if '"writeOnly": true' in json.dumps(value):
+                yield name
+        for value in node.values():
+            yield from _write_only(document, value, seen)
+
+
+def test_no_answer_documents_a_field_as_write_only() -> None:
+    # a write-only field in an answer is one a validating client must refuse (as the
+    # private key of a new application once was)
+    document = create_app(ServiceConfig(port=0)).openapi()
+    found = {
+        f"{op['operationId']} {status}: {name}"
+        for item in document["paths"].values()
+        for op in item.values()
+        for status, response in op.get("responses", {}).items()
+        for name in _write_only(document, response, set())
+    }
+    assert found == set()
