@@ -3,8 +3,9 @@ sandbox, in one run (interleaved rounds, medians).
 
 Prints the p50/p99 latency of sequential sends, the throughput with 16 in flight, and the
 throughput over 2,000 distinct connections against one. Rate limits are off on both sides
-(the sandbox's, ``--upstream-rate 0``) and the connection throttle is raised. SQLite by
-default; ``--database-url postgresql://… --redis-url redis://…`` measures on them.
+(the sandbox's, ``--upstream-rate 0``) and the connection throttle is raised. On SQLite,
+then on PostgreSQL + Redis: ``--database-url``/``--redis-url``, else throwaway ones when
+they are installed.
 Goals: p50 overhead <= 2 ms, throughput >= 0.5x direct (0.4x on PostgreSQL + Redis),
 2,000 connections >= 0.8x one.
 """
@@ -23,14 +24,29 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from tests import throwaway
 
 BIN = Path(sys.executable).parent
 KEY = "vZf3xq2K0F2l3bY8mRk0n9dJ4m2QwJ7bJY6t8z1q9sA="
 CREDS = {"api_key": "sandbox", "api_secret": "sandbox-secret"}
 numbers = itertools.count(447400000000)
+
+
+@contextmanager
+def shared_stores(database_url: str | None, redis_url: str | None) -> Iterator[tuple[str, str]]:
+    """The PostgreSQL and Redis given, or throwaway ones (``throwaway.Missing`` if not
+    installed)."""
+    with ExitStack() as stack:
+        database = database_url or stack.enter_context(throwaway.postgres_server())
+        redis = redis_url or stack.enter_context(throwaway.redis_server())
+        yield database, redis
 
 
 def free_port() -> int:
@@ -150,22 +166,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--sends", type=int, default=300, help="sequential sends per round")
-    parser.add_argument("--connections", type=int, default=2000)
-    parser.add_argument("--database-url")
-    parser.add_argument("--redis-url")
-    options = parser.parse_args()
+def measure(options: argparse.Namespace, database_url: str | None, redis_url: str | None
+            ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:  # fmt: skip
+    """Latencies and rates, direct and through a service on the given storage."""
+    storage = argparse.Namespace(database_url=database_url, redis_url=redis_url)
     env = {**os.environ, "NEXMO_CONNECTOR_SECRET_KEY": KEY}
     data = tempfile.mkdtemp(prefix="nexmo-bench-")
     sandbox_port, service_port = free_port(), free_port()
     sandbox_args = ["sandbox", "--port", str(sandbox_port), "--no-rate-limits",
                     "--balance", "1000000000", "--receipt-delay", "3600"]  # fmt: skip
     sandbox = start(sandbox_args, sandbox_port, env)
-    service, token = start_service(options, data, sandbox_port, service_port, env,
+    service, token = start_service(storage, data, sandbox_port, service_port, env,
                                    "--throttle", "1000000/second")  # fmt: skip
     try:
         url = f"http://127.0.0.1:{service_port}"
@@ -191,16 +202,18 @@ def main() -> None:
         for process in (service, sandbox):
             process.terminate()
             process.wait(timeout=20)
-    store = "PostgreSQL + Redis" if options.database_url else "SQLite"
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; storage: {store}")  # fmt: skip
+    return lat, rate
+
+
+def report(options: argparse.Namespace, store: str, lat: dict[str, list[float]],
+           rate: dict[str, list[float]], goal: float) -> None:  # fmt: skip
+    print(f"storage: {store}")
     for name in ("direct", "service"):
         p50, p99 = pct(lat[name], 0.5), pct(lat[name], 0.99)
         print(f"{name:8} latency p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
     overhead = pct(lat["service"], 0.5) - pct(lat["direct"], 0.5)
     print(f"p50 overhead: {overhead:.2f} ms (goal <= 2 ms)")
     medians = {name: statistics.median(values) for name, values in rate.items() if values}
-    goal = 0.4 if options.database_url else 0.5
     print(f"throughput, 16 in flight: service {medians['service']:.0f}/s, direct "
           f"{medians['direct']:.0f}/s: {medians['service'] / medians['direct']:.2f}x "
           f"(goal >= {goal}x)")  # fmt: skip
@@ -208,6 +221,25 @@ def main() -> None:
         ratio = medians["many"] / medians["one"]
         print(f"{options.connections} connections {medians['many']:.0f}/s vs one "
               f"{medians['one']:.0f}/s: {ratio:.2f}x (goal >= 0.8x)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--sends", type=int, default=300, help="sequential sends per round")
+    parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--database-url", help="PostgreSQL to use (default: a throwaway one)")
+    parser.add_argument("--redis-url", help="Redis to use (default: a throwaway one)")
+    options = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")  # fmt: skip
+    report(options, "SQLite", *measure(options, None, None), goal=0.5)
+    try:
+        with shared_stores(options.database_url, options.redis_url) as (database, redis):
+            report(options, "PostgreSQL + Redis", *measure(options, database, redis), goal=0.4)
+    except throwaway.Missing as exc:
+        print(f"storage: PostgreSQL + Redis not measured: {exc}")
 
 
 if __name__ == "__main__":

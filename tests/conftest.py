@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 
 from nexmo_connector import NexmoClient, RetryPolicy
 from nexmo_connector.sandbox import SandboxConfig, SandboxServer
+from tests import throwaway
 from tests.receiver import Receiver
 
 KEY, SECRET = "sandbox", "sandbox-secret"
@@ -64,12 +65,12 @@ def make_sandbox() -> Iterator[object]:
 
 def required_program(name: str, package: str) -> str:
     """The path of a Debian program the tests need: a failure in CI, a skip elsewhere."""
-    path = shutil.which(name)
-    if path is None:
+    try:
+        return throwaway.program(name, package)
+    except throwaway.Missing as exc:
         if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed: .ci/run must install it")
-        pytest.skip(f"{name} is not installed (apt-get install {package})")
-    return path
+            pytest.fail(f"{exc}: .ci/run must install it")
+        pytest.skip(str(exc))
 
 
 def send_sms(http: httpx.Client, **params: str) -> dict:
@@ -92,109 +93,27 @@ def requests_seen(http: httpx.Client, api: str) -> int:
     return len(http.get("/_sandbox/requests", params={"api": api}).json()["requests"])
 
 
+@contextmanager
+def _required(server: Callable[[], AbstractContextManager[str]]) -> Iterator[str]:
+    """``server``'s URL; not installed: a failure in CI, a skip elsewhere."""
+    try:
+        with server() as url:
+            yield url
+    except throwaway.Missing as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc}: .ci/run must install it")
+        pytest.skip(str(exc))
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A real redis-server on a free loopback port (.ci/run installs it)."""
-    import subprocess
-    import time
-
-    from nexmo_connector.sandbox.server import free_port
-
-    binary = required_program("redis-server", "redis-server")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}"
-    import redis
-
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def postgres_program(name: str) -> str:
-    """A PostgreSQL server program (Debian keeps them out of PATH, under its version)."""
-    import glob
-
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
-    )
-    if found is None:
-        return required_program(name, "postgresql")
-    return found
+    """A real redis-server on a free loopback port."""
+    with _required(throwaway.redis_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A real PostgreSQL cluster in a temp dir on a free loopback port (.ci/run installs the
-    server); run as the ``postgres`` user when we are root, as PostgreSQL requires."""
-    import pwd
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    from nexmo_connector.sandbox.server import free_port
-
-    initdb, pg_ctl = postgres_program("initdb"), postgres_program("pg_ctl")
-    as_postgres: list[str] = []
-    directory = Path(tempfile.mkdtemp(prefix="nexmo-postgres-"))  # reachable by its owner
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            if os.environ.get("CI"):
-                pytest.fail("no postgres user: .ci/run must install postgresql")
-            pytest.skip("no postgres user (apt-get install postgresql)")
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    data = directory / "data"
-    port = free_port()
-    subprocess.run(
-        [
-            *as_postgres,
-            initdb,
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -F"
-    subprocess.run(
-        [
-            *as_postgres,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(directory / "log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
+    """A real PostgreSQL cluster in a temp dir on a free loopback port."""
+    with _required(throwaway.postgres_server) as url:
+        yield url

@@ -15,7 +15,7 @@ import pytest
 from nexmo_connector.sandbox import SandboxConfig, SandboxServer
 from nexmo_connector.service.server import ServiceServer
 from nexmo_connector.service.setup import DataDirBusy, lock_data_dir
-from tests.conftest import KEY, SECRET, postgres_program
+from tests.conftest import KEY, SECRET, required_program
 from tests.service.conftest import SECRET_KEY, User, service_config
 
 SMS = {"from": "Acme", "to": "447700900000", "text": "Hello"}
@@ -72,7 +72,7 @@ def test_secrets_never_on_disk_in_plaintext(alice: User, service: ServiceServer)
     alice.connect(signature_secret="my-signature-secret-123")
     if service.config.database_url:  # PostgreSQL: everything it holds, as pg_dump sees it
         content = subprocess.run(
-            [postgres_program("pg_dump"), service.config.database_url],
+            [required_program("pg_dump", "postgresql"), service.config.database_url],
             capture_output=True,
             check=True,
         ).stdout

@@ -11,7 +11,7 @@ import pytest
 
 from nexmo_connector.sandbox.applications import new_key_pair
 from nexmo_connector.service.server import ServiceServer
-from tests.conftest import KEY, SECRET, postgres_program
+from tests.conftest import KEY, SECRET, required_program
 from tests.service.conftest import User
 from tests.service.test_events import wait_events
 
@@ -131,7 +131,7 @@ def test_the_private_key_is_never_on_disk_in_plaintext(
     voice_connection(alice, application)
     time.sleep(0.1)
     if service.config.database_url:
-        content = subprocess.run([postgres_program("pg_dump"), service.config.database_url],
+        content = subprocess.run([required_program("pg_dump", "postgresql"), service.config.database_url],
                                  capture_output=True, check=True).stdout  # fmt: skip
     else:
         database = (service.config.data_dir / "connector.db").read_bytes()
