@@ -70,19 +70,20 @@ async def _connection(
         str, Path(title="Connection", description="The Nexmo connection to use.")
     ],
 ) -> Connection:
-    """The caller's connection, found with the caller in one query (or just seen).
+    """The caller's connection, found with the caller in one query (or remembered).
 
     A snapshot, not attached to the session: the store changes it by statements."""
     token = _token(request)
     digest = users.token_hash(token)
-    connection = context.owners.get("owner", digest, connection_id)
+    connection = await context.owners.find(
+        session,
+        ("owner", digest, connection_id),
+        lambda: connections.owned_by_token(session, digest, connection_id),
+    )
     if connection is None:
-        connection = await connections.owned_by_token(session, digest, connection_id)
-        if connection is None:
-            if await users.by_token(session, token) is None:
-                raise _unauthorized()
-            raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
-        context.owners.put(connection, "owner", digest, connection_id)
+        if await users.by_token(session, token) is None:
+            raise _unauthorized()
+        raise Problem(404, "not-found", f"no connection {connection_id[:64]}")  # not disclosed
     request.scope["connection_id"] = connection.id
     return connection
 

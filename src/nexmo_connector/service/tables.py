@@ -38,6 +38,15 @@ class User(Base):
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 
+class AccessRevision(Base):
+    """One row: moved by triggers on every change or deletion of a user or a connection."""
+
+    __tablename__ = "access_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class Connection(Base):
     __tablename__ = "connections"
     __table_args__ = (UniqueConstraint("user_id", "name"),)

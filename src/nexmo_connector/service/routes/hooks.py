@@ -79,12 +79,11 @@ async def callback(
     context: Context,
     hook_token: Annotated[str, Path(description="The connection's secret hook token.")],
 ) -> Response:
-    connection = context.owners.get("hook", hook_token)
+    connection = await context.owners.find(
+        session, ("hook", hook_token), lambda: connections.by_hook_token(session, hook_token)
+    )
     if connection is None:
-        connection = await connections.by_hook_token(session, hook_token)
-        if connection is None:
-            raise Problem(404, "not-found", "no such hook")
-        context.owners.put(connection, "hook", hook_token)
+        raise Problem(404, "not-found", "no such hook")
     params = await _params(request)
     client = context.clients.client_for(connection)
     if client.signs and not client.verify_callback(params):

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexmo_connector.service.tables import Connection, User
+from nexmo_connector.service.tables import AccessRevision, Connection, User
 
 
 def new_hook_token() -> str:
@@ -64,3 +64,12 @@ async def by_hook_token(session: AsyncSession, hook_token: str) -> Connection | 
     connection = await session.connection()
     row = (await connection.execute(_BY_HOOK, {"token": hook_token})).first()
     return None if row is None else Connection(**row._mapping)
+
+
+_REVISION = select(AccessRevision.revision).where(AccessRevision.id == 1)
+
+
+async def access_revision(session: AsyncSession) -> int:
+    """The counter every change or deletion of a user or a connection moves (triggers)."""
+    connection = await session.connection()
+    return int((await connection.execute(_REVISION)).scalar_one())
