@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -63,14 +64,19 @@ def make_sandbox() -> Iterator[object]:
         server.stop()
 
 
+def _missing(exc: throwaway.Missing) -> NoReturn:
+    """What the tests need is not installed: a failure in CI, a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{exc}: .ci/run must install it")
+    pytest.skip(str(exc))
+
+
 def required_program(name: str, package: str) -> str:
-    """The path of a Debian program the tests need: a failure in CI, a skip elsewhere."""
+    """The path of a Debian program the tests need."""
     try:
         return throwaway.program(name, package)
     except throwaway.Missing as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"{exc}: .ci/run must install it")
-        pytest.skip(str(exc))
+        _missing(exc)
 
 
 def send_sms(http: httpx.Client, **params: str) -> dict:
@@ -95,14 +101,12 @@ def requests_seen(http: httpx.Client, api: str) -> int:
 
 @contextmanager
 def _required(server: Callable[[], AbstractContextManager[str]]) -> Iterator[str]:
-    """``server``'s URL; not installed: a failure in CI, a skip elsewhere."""
+    """``server``'s URL."""
     try:
         with server() as url:
             yield url
     except throwaway.Missing as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"{exc}: .ci/run must install it")
-        pytest.skip(str(exc))
+        _missing(exc)
 
 
 @pytest.fixture(scope="session")

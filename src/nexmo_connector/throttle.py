@@ -30,7 +30,8 @@ class LocalWindow:
 
     Each key keeps its hit times, oldest first; a key quiet for a whole window is dropped
     on a sweep once per window. (``limits``' memory storage starts a timer thread that scans
-    every key each 10 ms: measured, it cost more than the rest of a service call.)"""
+    every key each 10 ms: measured, a tenth of a service call's CPU, and 2,000 connections
+    ran at 0.64x of one.)"""
 
     def __init__(self, amount: int, seconds: float) -> None:
         self.amount, self.seconds = amount, seconds
