@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     SecretStr,
     WithJsonSchema,
     field_validator,
@@ -259,12 +260,16 @@ class ResponseModel(BaseModel):
             yield name, _Items(len(value)) if isinstance(value, list) and len(value) > 3 else value
 
 
+WireInt = Annotated[int, PlainSerializer(str, return_type=str, when_used="json")]
+"""A number here, a string in JSON (``"status": "0"``), as Nexmo and the seed spell it."""
+
+
 class SmsPart(ResponseModel):
     """One entry of ``messages``: one part of the SMS as Nexmo answered it."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="allow")
 
-    status: int = Field(title="Status", description="Shows how the SMS send is processing.")
+    status: WireInt = Field(title="Status", description="Shows how the SMS send is processing.")
     to: str | None = Field(
         None, title="To Phone Number", description="Number your request was sent to."
     )
@@ -313,7 +318,7 @@ class SmsResponse(ResponseModel):
         populate_by_name=True, frozen=True, extra="allow", title="smsResponse"
     )
 
-    message_count: int = Field(
+    message_count: WireInt = Field(
         alias="message-count",
         title="Message Count",
         description="Number of parts the message was split into.",
@@ -429,7 +434,7 @@ class TtsResponse(ResponseModel):
         title="To Phone Number",
         description="Number of the user you sent the TTS or TTS Prompt to.",
     )
-    status: int = Field(title="Status", description="Response code for this TTS or TTS prompt.")
+    status: WireInt = Field(title="Status", description="Response code for this TTS or TTS prompt.")
     error_text: str | None = Field(
         None, title="Error Text", description="If an error occurred, this explains what happened."
     )

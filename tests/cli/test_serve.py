@@ -44,7 +44,7 @@ def test_serve_prints_a_curl_that_sends_and_keeps_the_demo_across_restarts(
         url, token = curl.groups()
         body = re.search(r"-d '(\{.*\})'", banner).group(1)  # type: ignore[union-attr]
         sent = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, json=json.loads(body))
-        assert sent.status_code == 200 and sent.json()["messages"][0]["status"] == 0
+        assert sent.status_code == 200 and sent.json()["messages"][0]["status"] == "0"
         assert "inbox" in banner and "/docs" in banner
         # two-way SMS out of the box: the handset's curl, then the events' curl
         handset = re.search(r"curl -s (\S+/_sandbox/inbound) .* -d '(\{.*\})'", banner)

@@ -14,7 +14,7 @@ def test_send_an_sms_and_see_it_upstream(alice: User, http: httpx.Client) -> Non
     response = alice.http.post(f"/v1/connections/{connection['id']}/sms", json=SMS)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["messages"][0]["status"] == 0 and body["message-count"] == 1
+    assert body["messages"][0]["status"] == "0" and body["message-count"] == "1"
     (recorded,) = http.get("/_sandbox/messages").json()["messages"]
     assert recorded["text"] == SMS["text"] and recorded["client-ref"]
     assert response.headers["RateLimit-Limit"] == "100"

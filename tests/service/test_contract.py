@@ -142,6 +142,12 @@ def test_an_unknown_outcome_is_resolved_by_lookup(alice: User, http: httpx.Clien
     assert resolved.status_code == 200 and resolved.headers["Idempotent-Replayed"] == "true"
     (recorded,) = http.get("/_sandbox/messages").json()["messages"]
     assert resolved.json()["messages"][0]["message-id"] == recorded["message-ids"][0]
+    sent = alice.http.post(path, json=SMS).json()  # sent at once: the seed's smsResponse
+    assert sent["message-count"] == "1" and sent["messages"][0]["status"] == "0"
+    rebuilt, answered = resolved.json(), sent  # what a lookup knows, typed alike
+    assert type(rebuilt["message-count"]) is type(answered["message-count"])
+    assert all(type(value) is type(answered["messages"][0][name])
+               for name, value in rebuilt["messages"][0].items())  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -200,7 +206,7 @@ def test_reads_map_upstream_failures(alice: User, http: httpx.Client) -> None:
 def test_the_nine_actions(alice: User, http: httpx.Client) -> None:
     base = f"/v1/connections/{alice.connect()['id']}"
     assert alice.http.post(f"{base}/tts", json={"to": "447700900000", "text": "hi"}).json()[
-        "status"] == 0  # fmt: skip
+        "status"] == "0"  # fmt: skip
     owned = alice.http.get(f"{base}/numbers/owned", params={"size": 1})
     assert owned.json()["count"] == 3 and "nextLink" in owned.json()
     assert owned.json()["nextLink"].endswith("index=2")

@@ -38,7 +38,7 @@ def test_speech_goes_by_the_voice_api_and_ends_as_call_status(
                              json={"to": "447700900001", "text": "Hello there", "lg": "en-gb"})  # fmt: skip
     assert answer.status_code == 200, answer.text
     call = answer.json()
-    assert call["status"] == 0 and len(call["call_id"]) == 32
+    assert call["status"] == "0" and len(call["call_id"]) == 32
     recorded = http.get(f"/_sandbox/calls/{call['call_id']}").json()
     assert recorded["api"] == "voice" and recorded["params"]["language"] == "en-GB"
     assert recorded["params"]["event_url"] == connection["webhooks"]["calls"]
