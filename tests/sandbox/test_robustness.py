@@ -150,3 +150,24 @@ def test_inspection_inputs_are_validated(http: httpx.Client) -> None:
     unsigned = http.patch("/_sandbox/accounts/x", json={"signature_secret": None})
     assert unsigned.status_code == 200 and unsigned.json()["signed"] is False
     assert "api_secret" not in http.get("/_sandbox/accounts/x").text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{nope", "not JSON: Expecting property name"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests too deep"),
+        (b'{"drop-rate": "\xff"}', "is not UTF-8"),
+        (b"[1]", "must be a JSON object"),
+    ],
+)
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/_sandbox/faults/sms"),
+                                              ("POST", "/_sandbox/inbound")])  # fmt: skip
+def test_the_inspection_api_names_a_body_it_cannot_read(
+    http: httpx.Client, method: str, path: str, content: bytes, reason: str
+) -> None:
+    answer = http.request(method, path, content=content,
+                          headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 422
+    (problem,) = answer.json()["invalid_parameters"]
+    assert problem["name"] == "body" and problem["reason"].startswith(reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.service.conftest import User
 
@@ -19,3 +20,37 @@ def test_send_an_sms_and_see_it_upstream(alice: User, http: httpx.Client) -> Non
     assert recorded["text"] == SMS["text"] and recorded["client-ref"]
     assert response.headers["RateLimit-Limit"] == "100"
     assert response.headers["RateLimit-Remaining"] == "99"
+
+
+BAD_BODIES = [
+    (b"{nope", "application/json", "not JSON: Expecting property name"),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", "nests too deep"),
+    (b'{"text": "\xff"}', "application/json", "is not UTF-8"),
+    (b"[1, 2]", "application/json", "must be a JSON object"),
+    (b"from=Acme&to=447700900000&text=hi", "application/x-www-form-urlencoded",
+     "must be a JSON object (Content-Type: application/json)"),
+    (b"", None, "is required: a JSON object"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "media", "reason"), BAD_BODIES)
+@pytest.mark.parametrize("path", ["/sms", "/applications", ""])
+def test_a_body_that_cannot_be_read_is_a_422_naming_the_body(
+    alice: User, path: str, content: bytes, media: str | None, reason: str
+) -> None:
+    connection = alice.connect()
+    target = f"/v1/connections/{connection['id']}{path}" if path else "/v1/connections"
+    headers = {"Content-Type": media} if media else {}
+    answer = alice.http.post(target, content=content, headers=headers)
+    assert answer.status_code == 422, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "body" and error["reason"].startswith(reason), error
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_that_is_not_finite_is_refused(alice: User, value: str) -> None:
+    connection = alice.connect()
+    base = f"/v1/connections/{connection['id']}"
+    for path, name in ((f"{base}/messages", "after"), (f"{base}/events", "wait")):
+        answer = alice.http.get(path, params={name: value})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == name

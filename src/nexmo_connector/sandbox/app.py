@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nexmo_connector.request_errors import invalid_fields, unreadable_body
 from nexmo_connector.sandbox import (
     applications_v1,
     applications_v2,
@@ -82,6 +83,12 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+def _invalid(problems: list[tuple[str, str]]) -> Response:
+    """The inspection API's 422: each bad parameter's name and reason."""
+    named = [{"name": name, "reason": reason} for name, reason in problems]
+    return json_response({"detail": "invalid request", "invalid_parameters": named}, 422)
+
+
 def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
     """The sandbox as an ASGI app (faults middleware outermost, as the network would be)."""
     sandbox = Sandbox.create(config or SandboxConfig())
@@ -126,17 +133,15 @@ def create_app(config: SandboxConfig | None = None) -> FaultMiddleware:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         api = api_of(request.url.path)
         if api is None:
+            if reason := unreadable_body(exc):
+                return _invalid([("body", reason)])
             return json_response({"detail": exc.detail}, exc.status_code)
         text = "Not Found" if exc.status_code == 404 else str(exc.detail)
         return error_response(api, exc.status_code, text, code=3)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"name": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "reason": e["msg"]}
-            for e in exc.errors()
-        ]
-        return json_response({"detail": "invalid request", "invalid_parameters": problems}, 422)
+        return _invalid(invalid_fields(exc))
 
     @app.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:

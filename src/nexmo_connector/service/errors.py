@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nexmo_connector import errors
+from nexmo_connector.request_errors import invalid_fields, unreadable_body
 
 log = logging.getLogger("nexmo_connector.service")
 PROBLEM_JSON = "application/problem+json"
@@ -153,18 +154,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-                "reason": e["msg"],
-            }
-            for e in exc.errors()
-        ]
+        problems = [{"field": f, "reason": r} for f, r in invalid_fields(exc)]
         detail = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
         return Problem(422, "invalid-input", detail, errors=problems).response(_request_id(request))
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> Response:
+        if reason := unreadable_body(exc):
+            problem = Problem(422, "invalid-input", f"body: {reason}",
+                              errors=[{"field": "body", "reason": reason}])  # fmt: skip
+            return problem.response(_request_id(request))
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return Problem(exc.status_code, kind, str(exc.detail)).response(_request_id(request))
 

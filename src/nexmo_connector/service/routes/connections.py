@@ -227,7 +227,9 @@ async def messages(
     session: Session,
     client_ref: Annotated[str | None, Query(alias="client-ref")] = None,
     to: str | None = None,
-    after: Annotated[float | None, Query(description="created_at of the last one seen")] = None,
+    after: Annotated[
+        float | None, Query(allow_inf_nan=False, description="created_at of the last one seen")
+    ] = None,
 ) -> Any:
     found = await sends.of_connection(
         session, connection.id, client_ref=client_ref, to=to, after=after

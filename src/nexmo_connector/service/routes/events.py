@@ -68,7 +68,9 @@ async def list_events(
     context: Context,
     after: After = None,
     types: Types = None,
-    wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="Seconds to wait for one.")] = 0,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT, allow_inf_nan=False, description="Seconds to wait for one.")
+    ] = 0,
 ) -> dict[str, Any]:
     """Events stored after `after`, oldest first; with `wait`, held until one arrives."""
     cursor, wanted = _cursor(after), _types(types)
