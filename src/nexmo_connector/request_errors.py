@@ -40,4 +40,7 @@ def _field(error: Any) -> tuple[str, str]:
         return "body", f"not JSON: {why} at character {error['loc'][-1]}"
     if tuple(error["loc"]) == ("body",) and error["type"] in _BODY:
         return "body", _BODY[error["type"]]
-    return ".".join(str(p) for p in error["loc"][1:]) or str(error["loc"][0]), error["msg"]
+    field = ".".join(str(p) for p in error["loc"][1:]) or str(error["loc"][0])
+    if error["type"] == "value_error":  # our own reason, without pydantic's "Value error, "
+        return field, str(error["ctx"]["error"])
+    return field, error["msg"]

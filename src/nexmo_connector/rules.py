@@ -30,7 +30,7 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2}-[a-z]{2}")
 
 # -- text and digits ------------------------------------------------------------------
 MAX_DIGITS = 18
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
 _ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
@@ -38,15 +38,19 @@ _NUMERIC_SENDER = re.compile(r"\+?[0-9]{1,15}")
 
 
 def is_text(value: str) -> bool:
-    """True when ``value`` is Unicode text that UTF-8 can carry (no lone surrogates).
+    """True when ``value`` is Unicode text that can be sent and stored: no NUL, no lone
+    surrogates.
 
     Lone surrogates come from JSON escapes (``"\\ud800"``) and from undecodable command-line
-    bytes; they cannot be encoded, stored as UTF-8 or sent.
+    bytes; they cannot be encoded as UTF-8. A NUL (``"\\u0000"``) is no character of a
+    message, and PostgreSQL cannot store it in text.
     """
-    return value.isascii() or _SURROGATE.search(value) is None
+    if value.isascii():
+        return "\x00" not in value
+    return _NOT_TEXT.search(value) is None
 
 
-TEXT_REASON = "must be valid Unicode text (it holds a lone surrogate or undecodable bytes)"
+TEXT_REASON = "must be valid Unicode text (it holds a NUL, a lone surrogate or undecodable bytes)"
 
 
 def is_digits(value: str) -> bool:

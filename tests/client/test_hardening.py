@@ -133,8 +133,8 @@ def test_only_ascii_digits_count_as_numbers(field: str, options: dict) -> None:
     assert client._transport.requests == []  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("text", ["\ud800", "ok \udcff bytes"])
-def test_text_with_lone_surrogates_is_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["\ud800", "ok \udcff bytes", "a\x00b", "é\x00"])
+def test_text_with_lone_surrogates_or_a_nul_is_refused(text: str) -> None:
     client = mock_client(lambda request: json_response(SMS_OK))
     with pytest.raises(errors.ValidationError) as caught:
         client.send_sms(from_="Acme", to="447700900000", text=text)

@@ -54,3 +54,23 @@ def test_a_number_that_is_not_finite_is_refused(alice: User, value: str) -> None
     for path, name in ((f"{base}/messages", "after"), (f"{base}/events", "wait")):
         answer = alice.http.get(path, params={name: value})
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == name
+
+
+def test_a_nul_in_any_text_is_refused_naming_its_field(alice: User) -> None:
+    # PostgreSQL cannot store a NUL in text: it was a 500 there
+    connection = alice.connect()
+    base = f"/v1/connections/{connection['id']}"
+    creds = {"api_key": "sandbox", "api_secret": "sandbox-secret"}
+    for path, body, field in [
+        ("/v1/connections", {"name": "a\u0000", **creds}, "name"),
+        (f"{base}/subscriptions", {"url": "https://example.com/", "description": "\u0000"},
+         "description"),
+        (f"{base}/sms", {**SMS, "client-ref": "r\u0000"}, "client-ref"),
+        (f"{base}/batches", {"from": "Acme", "text": "hi {name}",
+                             "rows": [{"to": "447700900000", "name": "x\u0000"}]}, None),
+    ]:  # fmt: skip
+        answer = alice.http.post(path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert "NUL" in answer.json()["detail"] and not answer.json()["detail"].startswith("Value")
+        if field:
+            assert answer.json()["errors"][0]["field"] == field
