@@ -74,3 +74,14 @@ def test_a_nul_in_any_text_is_refused_naming_its_field(alice: User) -> None:
         assert "NUL" in answer.json()["detail"] and not answer.json()["detail"].startswith("Value")
         if field:
             assert answer.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("field", ["name", "api_key", "api_secret", "signature_method"])
+def test_a_patch_cannot_remove_what_a_connection_always_has(alice: User, field: str) -> None:
+    connection = alice.connect()
+    answer = alice.http.patch(f"/v1/connections/{connection['id']}", json={field: None})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"field": field, "reason": "cannot be null: leave it out to keep it"}
+    ]
+    assert alice.http.get(f"/v1/connections/{connection['id']}").json() == connection

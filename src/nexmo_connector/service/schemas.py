@@ -49,6 +49,14 @@ class ConnectionPatch(Input):
     application_id: str | None = Field(None, max_length=64, description="null: legacy speech.")
     private_key: SecretStr | None = Field(None, min_length=1, max_length=16384)
 
+    @field_validator("name", "api_key", "api_secret", "signature_method")
+    @classmethod
+    def _kept(cls, value: object) -> object:
+        """What a connection always has is changed, never removed (null)."""
+        if value is None:
+            raise ValueError("cannot be null: leave it out to keep it")
+        return value
+
 
 class SubscriptionIn(Input):
     """Where to deliver the connection's events, and which ones (all when left out)."""
