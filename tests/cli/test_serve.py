@@ -87,6 +87,9 @@ def test_users_and_db_commands(tmp_path: Path) -> None:
     added = run("users", "add", "erin", "--json")
     assert added.returncode == 0 and json.loads(added.stdout)["token"].startswith("nct_")
     assert run("users", "add", "erin").returncode == 2
+    for name in ("", "   ", "tab\there", "x" * 101):  # one rule with connection names
+        refused = run("users", "add", name)
+        assert refused.returncode == 2 and "NAME: must be 1 to 100 printable" in refused.stderr
     assert run("users", "list").stdout.split() == ["erin"]
     renewed = run("users", "token", "erin")
     assert renewed.stdout.strip() != json.loads(added.stdout)["token"]

@@ -85,3 +85,15 @@ def test_a_patch_cannot_remove_what_a_connection_always_has(alice: User, field: 
         {"field": field, "reason": "cannot be null: leave it out to keep it"}
     ]
     assert alice.http.get(f"/v1/connections/{connection['id']}").json() == connection
+
+
+@pytest.mark.parametrize("name", ["   ", "tab\there", "line\nbreak"])
+def test_a_connection_name_is_printable_and_not_blank(alice: User, name: str) -> None:
+    creds = {"api_key": "sandbox", "api_secret": "sandbox-secret"}
+    created = alice.http.post("/v1/connections", json={"name": name, **creds})
+    connection = alice.connect()
+    renamed = alice.http.patch(f"/v1/connections/{connection['id']}", json={"name": name})
+    for answer in (created, renamed):
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["field"] == "name"
+        assert answer.json()["errors"][0]["reason"].startswith("must be 1 to 100 printable")

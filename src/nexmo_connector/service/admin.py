@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexmo_connector.service.config import ServiceConfig
 from nexmo_connector.service.db import engine_for, sessions, upgrade
+from nexmo_connector.service.schemas import NAME_REASON, is_name
 from nexmo_connector.service.store import users
 
 T = TypeVar("T")
@@ -45,7 +46,10 @@ def migrate(config: ServiceConfig) -> str:
 
 
 def add_user(config: ServiceConfig, name: str) -> str:
-    """A new user; its token (shown once). ``ValueError`` when the name is taken."""
+    """A new user; its token (shown once). ``ValueError`` when the name is taken or is no
+    name."""
+    if not is_name(name):
+        raise ValueError(NAME_REASON)
 
     async def work(session: AsyncSession) -> str:
         if await users.by_name(session, name) is not None:

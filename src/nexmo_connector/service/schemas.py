@@ -10,9 +10,24 @@ from nexmo_connector.service.events import EventType
 from nexmo_connector.service.tables import Connection
 from nexmo_connector.signing import SignatureMethod
 
+MAX_NAME = 100
+NAME_REASON = f"must be 1 to {MAX_NAME} printable characters, not only spaces"
+
+
+def is_name(value: str) -> bool:
+    """A user's or a connection's name: printable (no tabs, line breaks or NULs), not blank."""
+    return 0 < len(value) <= MAX_NAME and value.isprintable() and not value.isspace()
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("name", check_fields=False)
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not is_name(value):
+            raise ValueError(NAME_REASON)
+        return value
 
     @field_validator("*", mode="before")
     @classmethod
@@ -25,7 +40,9 @@ class Input(BaseModel):
 class ConnectionIn(Input):
     """A new connection: the seed's API Key and API Secret (and signing, optionally)."""
 
-    name: str = Field(min_length=1, max_length=100, description="Your name for it, unique to you.")
+    name: str = Field(
+        min_length=1, max_length=MAX_NAME, description="Your name for it, unique to you."
+    )
     api_key: str = Field(min_length=1, max_length=64, description="The API Key.")
     api_secret: SecretStr = Field(min_length=1, max_length=256, description="The API Secret.")
     signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
@@ -41,7 +58,7 @@ class ConnectionIn(Input):
 class ConnectionPatch(Input):
     """Rename, or replace the credentials (checked upstream again)."""
 
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=MAX_NAME)
     api_key: str | None = Field(None, min_length=1, max_length=64)
     api_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
     signature_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
