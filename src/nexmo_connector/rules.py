@@ -79,17 +79,18 @@ def is_sender_id(value: str) -> bool:
 
 # -- URLs -----------------------------------------------------------------------------
 def is_http_url(value: str, max_length: int = MAX_URL) -> bool:
-    """An absolute http(s) URL with a host, no white space, at most ``max_length`` long."""
+    """An absolute http(s) URL with a host and a port one can connect to (1-65535, when
+    given), no white space, at most ``max_length`` long."""
     if not value or len(value) > max_length or not value.isprintable():
         return False
     if any(ch.isspace() for ch in value):
         return False
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        port = parts.port  # raises ValueError for a port out of range
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def url_problem(value: str, max_length: int = MAX_URL) -> str | None:

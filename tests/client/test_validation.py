@@ -55,6 +55,16 @@ SMS_CASES = [
         "url",
         "http(s) URL",
     ),
+    (
+        {"from_": "Acme", "to": TO, "text": "x", "callback": "http://example.com:0/r"},
+        "callback",
+        "http(s) URL",
+    ),
+    (
+        {"from_": "Acme", "to": TO, "text": "x", "callback": "http://example.com:65536/r"},
+        "callback",
+        "http(s) URL",
+    ),
     ({"from_": "Acme", "to": TO, "type": "vcard"}, "vcard", "required for type vcard"),
     ({"from_": "Acme", "to": TO, "text": "x", "bogus": 1}, "bogus", "extra inputs"),
 ]
