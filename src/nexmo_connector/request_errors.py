@@ -42,5 +42,5 @@ def _field(error: Any) -> tuple[str, str]:
         return "body", _BODY[error["type"]]
     field = ".".join(str(p) for p in error["loc"][1:]) or str(error["loc"][0])
     if error["type"] == "value_error":  # our own reason, without pydantic's "Value error, "
-        return field, str(error["ctx"]["error"])
+        return field, str(error.get("ctx", {}).get("error", error["msg"]))
     return field, error["msg"]
